@@ -1,0 +1,182 @@
+"""The training harness: seeding, resumable checkpoints, atomic outputs and a run record.
+
+A study's training function has the signature::
+
+    def train(params: dict, ckpt: Checkpoint) -> tuple[dict, dict[str, np.ndarray]]
+
+``params`` is a plain dict (the sweep point's values merged over the sweep's fixed settings,
+``params["seed"]`` always present). The function draws all its randomness from torch's global
+generator (seeded here) or from generators it derives deterministically from ``params``.
+Inside its loop it calls ``ckpt.tick(step, total, state_fn)``; at start it calls
+``ckpt.restore()`` to pick up where an interrupted run stopped. It returns scalar metrics
+(JSON-able) and named arrays; ``run_point`` writes both atomically with a run record.
+
+Checkpoints live in a per-point work directory that is *not* a declared Snakemake output:
+Snakemake deletes the declared outputs of an interrupted job, so resumable state must live
+elsewhere. The global torch RNG state is saved with every checkpoint, so a resumed run is
+bit-identical to an uninterrupted one on CPU.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import random
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from . import __version__
+from .io import atomic_path, write_json, write_npz
+
+log = logging.getLogger("neurosweep")
+
+TrainFn = Callable[[dict, "Checkpoint"], "tuple[dict, dict[str, np.ndarray]]"]
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy and torch, and ask torch for deterministic kernels."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def configure_threads(threads: int = 1) -> None:
+    """Small models run fastest single-threaded; parallelism comes from running several jobs."""
+    torch.set_num_threads(threads)
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+
+
+def pick_device(requested: str = "auto") -> torch.device:
+    """'auto' means the GPU when there is one, else the CPU; GPU rules must also run on CPU."""
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(requested)
+
+
+def params_hash(params: dict) -> str:
+    """A short stable hash of a params dict (canonical JSON)."""
+    text = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+class Checkpoint:
+    """Periodic, atomic, resumable training state in an undeclared per-point directory."""
+
+    def __init__(self, directory: str | os.PathLike | None, every_steps: int = 200,
+                 every_seconds: float = 60.0, progress_seconds: float = 5.0,
+                 name: str = "run"):
+        self.directory = Path(directory) if directory is not None else None
+        self.every_steps = max(1, int(every_steps))
+        self.every_seconds = every_seconds
+        self.progress_seconds = progress_seconds
+        self.name = name
+        self.resumed_from: int | None = None
+        self.saves = 0
+        self._last_save = time.monotonic()
+        self._last_progress = time.monotonic()
+        self._stop_requested = False
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.directory is None else self.directory / "checkpoint.pt"
+
+    def restore(self) -> dict | None:
+        """Return the saved state (and restore the RNG) or None when starting fresh."""
+        if self.path is None or not self.path.exists():
+            return None
+        saved = torch.load(self.path, weights_only=True)
+        torch.set_rng_state(saved["torch_rng"])
+        self.resumed_from = int(saved["step"])
+        log.info("%s: resuming from step %d (%s)", self.name, self.resumed_from, self.path)
+        return saved["state"]
+
+    def tick(self, step: int, total: int, state_fn: Callable[[], dict]) -> None:
+        """Call after completing ``step`` (1-based count of steps done). Saves when due."""
+        now = time.monotonic()
+        if now - self._last_progress >= self.progress_seconds or step == total:
+            log.info("%s: step %d/%d (%.0f%%)", self.name, step, total, 100.0 * step / total)
+            self._last_progress = now
+        due = step % self.every_steps == 0 or now - self._last_save >= self.every_seconds
+        if self.directory is not None and (due or self._stop_requested) and step < total:
+            self.save(step, state_fn())
+        if self._stop_requested:
+            raise SystemExit(f"{self.name}: stopped by signal after saving step {step}")
+
+    def save(self, step: int, state: dict) -> None:
+        assert self.path is not None
+        payload = {"step": int(step), "state": state, "torch_rng": torch.get_rng_state()}
+        with atomic_path(self.path) as tmp:
+            torch.save(payload, tmp)
+        self.saves += 1
+        self._last_save = time.monotonic()
+
+    def request_stop(self, *_: Any) -> None:
+        """Signal handler (SLURM sends USR1 before the time limit): save at the next tick."""
+        self._stop_requested = True
+
+    def clear(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+def library_versions() -> dict[str, str]:
+    import matplotlib
+    import scipy
+
+    return {
+        "python": platform.python_version(),
+        "neurosweep": __version__,
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "matplotlib": matplotlib.__version__,
+    }
+
+
+def run_point(train: TrainFn, params: dict, *, result_path: str | os.PathLike,
+              record_path: str | os.PathLike, work_dir: str | os.PathLike | None,
+              point_id: str = "", name: str = "run", threads: int = 1,
+              checkpoint_every: int = 200) -> dict:
+    """Train one sweep point: seed, resume, train, write outputs atomically, record the run."""
+    if "seed" not in params:
+        raise KeyError(f"{name}: params need a 'seed' (got keys {sorted(params)})")
+    configure_threads(threads)
+    seed_everything(int(params["seed"]))
+    ckpt = Checkpoint(work_dir, every_steps=checkpoint_every, name=name)
+    if hasattr(signal, "SIGUSR1"):
+        signal.signal(signal.SIGUSR1, ckpt.request_stop)
+    started = time.time()
+    metrics, arrays = train(dict(params), ckpt)
+    wall = time.time() - started
+    record = {
+        "name": name,
+        "point_id": point_id,
+        "params": params,
+        "params_hash": params_hash(params),
+        "seed": int(params["seed"]),
+        "metrics": metrics,
+        "wall_seconds": round(wall, 3),
+        "resumed_from_step": ckpt.resumed_from,
+        "checkpoints_saved": ckpt.saves,
+        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+        "host": socket.gethostname(),
+        "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "versions": library_versions(),
+        "command": sys.argv[:1],
+    }
+    write_npz(result_path, arrays)
+    write_json(record_path, record)
+    ckpt.clear()
+    log.info("%s: done in %.1f s", name, wall)
+    return record

@@ -1,0 +1,42 @@
+"""Benjamin, Zhang, Qiu, Stocker & Kording (2022), Efficient neural codes naturally emerge
+through gradient descent learning, Nat. Commun. 13:7972. doi:10.1038/s41467-022-35659-7
+
+The map from the paper to the workflow: sweeps, figures and claims (no torch import here).
+"""
+
+from neurosweep.study import FigureSpec, StudySpec
+
+SPEC = StudySpec(
+    name="psychophysics",
+    paper="Benjamin et al. 2022, Nat. Commun. 13:7972",
+    trainers={
+        "linear": "linear:train",
+        "orientation": "orientation:train",
+        "hue": "hue:train",
+        "supervised": "supervised:train",
+    },
+    claims={
+        "linear": "linear:claims",
+        "orientation": "orientation:claims",
+        "hue": "hue:claims",
+        "supervised": "supervised:claims",
+    },
+    figures={
+        "fig2": FigureSpec("Orientation sensitivity follows training statistics (Fig. 2)",
+                           "orientation", "orientation:fig2_data", "plots.fig2"),
+        "fig3": FigureSpec("Hue sensitivity follows the hue distribution (Fig. 3)",
+                           "hue", "hue:fig3_data", "plots.fig3"),
+        "fig5": FigureSpec("Linear networks learn principal components in order (Fig. 5)",
+                           "linear", "linear:fig5_data", "plots.fig5"),
+        "fig6": FigureSpec("Supervised learning: frequency and label information (Fig. 6)",
+                           "supervised", "supervised:fig6_data", "plots.fig6"),
+        "figS1": FigureSpec("Orientation controls: init, shuffled, isotropic, rotated",
+                            "orientation", "orientation:figS1_data", "plots.figS1"),
+        "figS2": FigureSpec("Supervised control: balanced recipe vs equal gradient rate",
+                            "supervised", "supervised:figS2_data", "plots.figS2"),
+    },
+    rerun_claim="T17",
+    inputs={
+        "linear": {"photos": "results/psychophysics/data/photos.npz"},
+    },
+)

@@ -1,0 +1,140 @@
+"""The plan the Snakefile builds from config: studies, their sweeps, and every file path.
+
+Kept free of Snakemake imports so it can be tested (and used by the command-line tool)
+without a workflow. All output paths are defined here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .claims import read_claims, summary
+from .config import ConfigError, load_validated, validate, load_yaml
+from .study import FigureSpec, StudySpec, build_sweeps, draw_module_file, get_spec, load_study_config
+from .sweep import Sweep, SweepError
+
+__all__ = ["Plan", "ConfigError"]
+
+RESULTS = "results"
+
+
+@dataclass
+class StudyPlan:
+    spec: StudySpec
+    block: dict  # the validated config block of the chosen scale
+    sweeps: dict[str, Sweep]
+
+
+class Plan:
+    def __init__(self, scale: str, studies: dict[str, StudyPlan], root: Path):
+        self.scale = scale
+        self._studies = studies
+        self.root = root
+
+    @classmethod
+    def from_config(cls, config: dict, root: str | os.PathLike = ".") -> "Plan":
+        root = Path(root)
+        schema = load_yaml(root / "workflow" / "schemas" / "config.schema.yaml")
+        validate(config, schema, "config/config.yaml (with any --config/--configfile values)")
+        studies = {}
+        for name in config["studies"]:
+            block = load_study_config(name, config["scale"], root / "config",
+                                      root / "workflow" / "schemas", override=config.get(name))
+            spec = get_spec(name)
+            sweeps = build_sweeps(name, block, f"config/{name}.yaml")
+            missing = [s for s in spec.trainers if s not in sweeps and s not in spec.optional]
+            if missing:
+                raise ConfigError(f"config/{name}.yaml: scale {config['scale']!r} does not define "
+                                  f"sweeps {missing}, which the study's figures need")
+            studies[name] = StudyPlan(spec=spec, block=block, sweeps=sweeps)
+        return cls(config["scale"], studies, root)
+
+    # --- what exists -------------------------------------------------------------------
+    @property
+    def studies(self) -> list[str]:
+        return list(self._studies)
+
+    def study(self, name: str) -> StudyPlan:
+        return self._studies[name]
+
+    def sweep(self, study: str, sweep: str) -> Sweep:
+        try:
+            return self._studies[study].sweeps[sweep]
+        except KeyError:
+            raise SweepError(f"study {study!r} has no sweep {sweep!r}") from None
+
+    def figure(self, study: str, figure: str) -> FigureSpec:
+        figures = self._studies[study].spec.figures
+        if figure not in figures:
+            raise KeyError(f"study {study!r} has no figure {figure!r} (figures: {', '.join(figures)})")
+        return figures[figure]
+
+    # --- per point -------------------------------------------------------------------------
+    def params(self, study: str, sweep: str, point: str) -> dict:
+        return self.sweep(study, sweep).params(point)
+
+    def point_id(self, study: str, sweep: str, point: str) -> str:
+        return self.sweep(study, sweep).lookup(point).id
+
+    def inputs(self, study: str, sweep: str) -> dict[str, str]:
+        return dict(self._studies[study].spec.inputs.get(sweep, {}))
+
+    def resource(self, study: str, sweep: str, key: str) -> int:
+        return int(self._studies[study].block["sweeps"][sweep]["resources"][key])
+
+    # --- paths ------------------------------------------------------------------------------
+    def run_dir(self, study: str, sweep: str, point: str) -> str:
+        return f"{RESULTS}/{study}/runs/{sweep}/{point}"
+
+    def run_files(self, study: str, sweep: str) -> list[str]:
+        files = []
+        for path in self.sweep(study, sweep).paths:
+            run = self.run_dir(study, sweep, path)
+            files += [f"{run}/result.npz", f"{run}/record.json"]
+        return files
+
+    def sweep_files(self, study: str, sweep: str) -> list[str]:
+        return [f"{RESULTS}/{study}/{sweep}/runs.npz", f"{RESULTS}/{study}/{sweep}/runs.json"]
+
+    def rerun_point(self, study: str) -> tuple[str, str]:
+        """The point re-trained by the rerun check: the first point of the first sweep."""
+        sweep = next(iter(self._studies[study].sweeps))
+        return sweep, self.sweep(study, sweep).points[0].path
+
+    def rerun_inputs(self, study: str) -> dict[str, str]:
+        sweep, point = self.rerun_point(study)
+        run = self.run_dir(study, sweep, point)
+        return {**self.inputs(study, sweep), "reference": f"{run}/result.npz",
+                "record": f"{run}/record.json"}
+
+    def all_sweep_files(self, study: str) -> list[str]:
+        return [f for sweep in self._studies[study].sweeps for f in self.sweep_files(study, sweep)]
+
+    def draw_code(self, study: str, figure: str) -> str:
+        path = Path(draw_module_file(study, self.figure(study, figure).draw))
+        try:
+            return str(path.relative_to(self.root.resolve()))
+        except ValueError:
+            return str(path)
+
+    def figures(self, study: str) -> list[str]:
+        """The study's figures whose sweep is configured (optional stages may be off)."""
+        plan = self._studies[study]
+        return [name for name, fig in plan.spec.figures.items() if fig.sweep in plan.sweeps]
+
+    def figure_files(self, study: str) -> list[str]:
+        return [f"{RESULTS}/{study}/figures/{fig}.{ext}"
+                for fig in self.figures(study) for ext in ("pdf", "png")]
+
+    def all_targets(self) -> list[str]:
+        targets = []
+        for study in self.studies:
+            targets += self.figure_files(study) + [f"{RESULTS}/{study}/claims.tsv"]
+        return targets + ([f"{RESULTS}/claims.tsv"] if self.studies else [])
+
+    def print_claims_summary(self) -> None:
+        path = Path(RESULTS) / "claims.tsv"
+        if path.exists():
+            print("\nClaims (results/claims.tsv):\n" + summary(read_claims(path)), flush=True)

@@ -1,0 +1,134 @@
+"""Workflow tests: Snakemake itself, on a scratch copy of the repository.
+
+The tiny configuration (tests/config/tiny.yaml) runs every rule of the psychophysics study
+end to end in well under a minute; its claims are not expected to hold at that size.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+TINY = ["--configfile", "tests/config/tiny.yaml"]
+
+pytestmark = pytest.mark.workflow
+
+
+def copy_repo(dest: Path) -> Path:
+    shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(
+        ".venv", "results", "work", "logs", ".snakemake", ".git", "__pycache__", "*.egg-info",
+        ".pytest_cache"))
+    return dest
+
+
+def snakemake(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    # PYTHONPATH makes the jobs import the copy's library, not the installed one.
+    env = {**os.environ, "PYTHONPATH": str(repo / "src")}
+    proc = subprocess.run([SNAKEMAKE, *args], cwd=repo, env=env, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def planned_jobs(output: str) -> dict[str, int]:
+    """The per-rule job counts of a dry run's 'Job stats' table."""
+    counts = {}
+    table = output.split("Job stats:", 1)[1] if "Job stats:" in output else ""
+    for line in table.splitlines():
+        match = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if match and match.group(1) != "total":
+            counts[match.group(1)] = int(match.group(2))
+    return counts
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    return copy_repo(tmp_path_factory.mktemp("workflow") / "repo")
+
+
+@pytest.fixture(scope="module")
+def finished(repo) -> Path:
+    """The tiny configuration run to completion (shared by the tests that need results)."""
+    snakemake(repo, "--profile", "profiles/local", *TINY)
+    return repo
+
+
+def test_dry_run_lists_every_job_of_the_quick_config(repo):
+    proc = snakemake(repo, "-n", "--profile", "profiles/local")
+    jobs = planned_jobs(proc.stdout)
+    # quick grid: linear 3x2, orientation 2 models x 3 (kappa, rotation) x 2, hue 2x2, supervised 5x2
+    assert jobs["train"] == 6 + 12 + 4 + 10
+    assert jobs["aggregate"] == 4
+    assert jobs["figure_data"] == jobs["draw_figure"] == 6
+    assert jobs["study_claims"] == 1 and jobs["all_claims"] == 1
+    assert jobs["psychophysics_photos"] == 1
+
+
+def test_named_figure_target_plans_only_its_sweep(repo):
+    jobs = planned_jobs(snakemake(repo, "-n", "psychophysics_fig5").stdout)
+    assert jobs["train"] == 6  # the linear sweep only
+    assert jobs["aggregate"] == 1 and jobs["draw_figure"] == 1
+
+
+def test_bad_config_stops_before_any_job(repo, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("psychophysics:\n  quick:\n    sweeps:\n      linear:\n"
+                   "        grid: {depth: [tied], seed: [0]}\n        resourcez: {}\n")
+    proc = snakemake(repo, "-n", "--configfile", str(bad), check=False)
+    assert proc.returncode != 0
+    message = proc.stdout + proc.stderr
+    assert "resourcez" in message and "config/psychophysics.yaml" in message
+    assert "allowed keys" in message
+    assert not (repo / "results").exists()
+
+
+def test_lint_is_clean(repo):
+    proc = snakemake(repo, "--lint", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Congratulations" in proc.stdout + proc.stderr
+
+
+def test_slurm_profile_dry_run(repo):
+    env_extra = {"NEUROSWEEP_SLURM_ACCOUNT": "lab", "NEUROSWEEP_SLURM_GPUS": "1"}
+    old = {k: os.environ.get(k) for k in env_extra}
+    os.environ.update(env_extra)
+    try:
+        proc = snakemake(repo, "-n", "--profile", "profiles/slurm")
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key)
+            else:
+                os.environ[key] = value
+    assert planned_jobs(proc.stdout)["train"] == 32
+
+
+def test_tiny_run_produces_every_figure_and_claims(finished):
+    results = finished / "results" / "psychophysics"
+    for figure in ["fig2", "fig3", "fig5", "fig6", "figS1", "figS2"]:
+        for ext in ["npz", "pdf", "png"]:
+            assert (results / "figures" / f"{figure}.{ext}").stat().st_size > 0
+    claims = (finished / "results" / "claims.tsv").read_text()
+    for claim_id in ["T0a", "T1", "T3", "T4", "T6", "T7", "T8", "T9", "T11", "T13", "T14",
+                     "T15", "T16", "T16b", "T17"]:
+        assert f"\t{claim_id}" in claims, claim_id
+    record = next((results / "runs" / "linear").rglob("record.json")).read_text()
+    assert '"seed"' in record and '"torch"' in record
+    # nothing is left to do
+    assert planned_jobs(snakemake(finished, "-n", *TINY).stdout) == {}
+
+
+def test_editing_one_figures_drawing_code_redraws_only_that_figure(finished):
+    code = finished / "src" / "neurosweep" / "studies" / "psychophysics" / "plots" / "fig5.py"
+    code.write_text(code.read_text() + "\n# a cosmetic edit\n")
+    jobs = planned_jobs(snakemake(finished, "-n", *TINY).stdout)
+    assert jobs.get("draw_figure") == 1
+    assert set(jobs) <= {"draw_figure", "all"}, jobs

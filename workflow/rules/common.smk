@@ -1,0 +1,85 @@
+# Shared by every study: config validation (before any job), sweep expansion into the
+# PLAN, and the input/param/resource functions the rules in pipeline.smk call.
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+from neurosweep.workflow import Plan, ConfigError
+
+try:
+    PLAN = Plan.from_config(config, root=Path(workflow.basedir))
+except ConfigError as error:
+    raise WorkflowError(f"configuration error: {error}") from None
+
+STUDY_PATTERN = "|".join(PLAN.studies) or "no-study"
+
+
+wildcard_constraints:
+    study=STUDY_PATTERN,
+    sweep="[A-Za-z0-9_]+",
+    point="[A-Za-z0-9_]+~[^/]+(/[A-Za-z0-9_]+~[^/]+)*",
+    figure="[A-Za-z0-9_]+",
+
+
+# Aggregation, figures and claims are quick: never send them to a cluster queue.
+localrules:
+    aggregate,
+    figure_data,
+    draw_figure,
+    study_claims,
+    rerun_check,
+    all_claims,
+
+
+def all_targets():
+    return PLAN.all_targets()
+
+
+def train_params(wildcards):
+    return PLAN.params(wildcards.study, wildcards.sweep, wildcards.point)
+
+
+def train_inputs(wildcards):
+    return PLAN.inputs(wildcards.study, wildcards.sweep)
+
+
+def train_point_id(wildcards):
+    return PLAN.point_id(wildcards.study, wildcards.sweep, wildcards.point)
+
+
+def train_mem_mb(wildcards, attempt):
+    return PLAN.resource(wildcards.study, wildcards.sweep, "mem_mb") * attempt
+
+
+def train_runtime(wildcards, attempt):
+    return PLAN.resource(wildcards.study, wildcards.sweep, "runtime") * attempt
+
+
+def sweep_results(wildcards):
+    return PLAN.run_files(wildcards.study, wildcards.sweep)
+
+
+def figure_sweep_files(wildcards):
+    return PLAN.sweep_files(wildcards.study, PLAN.figure(wildcards.study, wildcards.figure).sweep)
+
+
+def figure_draw_code(wildcards):
+    return PLAN.draw_code(wildcards.study, wildcards.figure)
+
+
+def study_sweep_files(wildcards):
+    return PLAN.all_sweep_files(wildcards.study)
+
+
+def rerun_inputs(wildcards):
+    return PLAN.rerun_inputs(wildcards.study)
+
+
+def rerun_params(wildcards):
+    sweep, point = PLAN.rerun_point(wildcards.study)
+    return {"sweep": sweep, "point": point, "values": PLAN.params(wildcards.study, sweep, point)}
+
+
+def print_claims_summary():
+    PLAN.print_claims_summary()

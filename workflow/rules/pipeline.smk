@@ -1,0 +1,116 @@
+# The generic pipeline every study uses, one sweep point per training job:
+# train -> aggregate (one file per sweep) -> figure data -> figure drawing, plus claims tables.
+# Input functions and the PLAN they read live in common.smk.
+
+
+# One job per sweep point. Checkpoints go to work/ (not a declared output, so Snakemake
+# does not delete them when a job is interrupted); outputs are written atomically at the end.
+rule train:
+    input:
+        unpack(train_inputs),
+    output:
+        result="results/{study}/runs/{sweep}/{point}/result.npz",
+        record="results/{study}/runs/{sweep}/{point}/record.json",
+    params:
+        values=train_params,
+        point_id=train_point_id,
+        work_dir="work/{study}/{sweep}/{point}",
+    log:
+        "logs/{study}/train/{sweep}/{point}.log",
+    benchmark:
+        "results/{study}/benchmarks/{sweep}/{point}.tsv"
+    threads: 1
+    resources:
+        mem_mb=train_mem_mb,
+        runtime=train_runtime,
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/train.py"
+
+
+rule aggregate:
+    input:
+        sweep_results,
+    output:
+        arrays="results/{study}/{sweep}/runs.npz",
+        index="results/{study}/{sweep}/runs.json",
+        table="results/{study}/{sweep}/metrics.csv",
+    log:
+        "logs/{study}/aggregate/{sweep}.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/aggregate.py"
+
+
+rule figure_data:
+    input:
+        figure_sweep_files,
+    output:
+        "results/{study}/figures/{figure}.npz",
+    log:
+        "logs/{study}/figures/{figure}_data.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/figure_data.py"
+
+
+# The drawing module's source file is an input: editing it redraws exactly this figure.
+rule draw_figure:
+    input:
+        data="results/{study}/figures/{figure}.npz",
+        code=figure_draw_code,
+    output:
+        pdf="results/{study}/figures/{figure}.pdf",
+        png="results/{study}/figures/{figure}.png",
+    log:
+        "logs/{study}/figures/{figure}_draw.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/draw_figure.py"
+
+
+# Same seed, same result: re-train one point from scratch and compare bytes with the sweep's.
+rule rerun_check:
+    input:
+        unpack(rerun_inputs),
+    output:
+        "results/{study}/rerun_check.json",
+    params:
+        rerun=rerun_params,
+    log:
+        "logs/{study}/rerun_check.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/rerun_check.py"
+
+
+rule study_claims:
+    input:
+        sweeps=study_sweep_files,
+        rerun="results/{study}/rerun_check.json",
+    output:
+        "results/{study}/claims.tsv",
+    log:
+        "logs/{study}/claims.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/study_claims.py"
+
+
+rule all_claims:
+    input:
+        expand("results/{study}/claims.tsv", study=PLAN.studies),
+    output:
+        "results/claims.tsv",
+    log:
+        "logs/claims.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/all_claims.py"
