@@ -72,8 +72,8 @@ def test_points(capsys):
     assert lines[0] == "# psychophysics/hue: 4 points"
     assert len(lines) == 5
     ident, path = lines[1].split()
-    assert len(ident) == 8 and path == "results/psychophysics/runs/hue/rotation~0/seed~0"
-    assert lines[4].endswith("results/psychophysics/runs/hue/rotation~90/seed~1")
+    assert len(ident) == 8 and path == "results/psychophysics/runs/hue/hue_rotation~0/seed~0"
+    assert lines[4].endswith("results/psychophysics/runs/hue/hue_rotation~90/seed~1")
 
 
 def test_points_all_sweeps(capsys):

@@ -84,7 +84,7 @@ def test_out_of_range_names_key_and_range():
     assert "conf/my.yaml" in message and "'opt.lr'" in message
     assert "1.5" in message and "[0, 1]" in message
     message = _error({"opt": {"steps": 0}})
-    assert "'opt.steps'" in message and "[1, inf]" in message
+    assert "'opt.steps'" in message and "[1, inf)" in message
 
 
 def test_bad_enum_lists_allowed_values():
@@ -174,8 +174,9 @@ def test_real_study_config_defaults():
     block = _study()
     linear = block["sweeps"]["linear"]
     assert linear["grid"] == {"depth": ["tied", 2, 3], "seed": [0, 1]}
-    assert linear["zip"] == [] and linear["exclude"] == [] and linear["settings"] == {}
-    assert linear["resources"] == {"mem_mb": 2000, "runtime": 10}
+    # zip and exclude are not in the file: the schema's defaults fill them
+    assert linear["zip"] == [] and linear["exclude"] == [] and linear["settings"]["patch_size"] == 16
+    assert linear["resources"] == {"mem_mb": 1000, "runtime": 5}
 
 
 def test_real_study_config_errors():
@@ -187,12 +188,12 @@ def test_real_study_config_errors():
 
     message = str(pytest.raises(ConfigError, _study, {"quick": {"sweeps": {"linear": {
         "grid": {"seed": [-1]}}}}}).value)
-    assert "'psychophysics.quick.sweeps.linear.grid.seed.0'" in message and "[0, inf]" in message
+    assert "'psychophysics.quick.sweeps.linear.grid.seed.0'" in message and "[0, inf)" in message
 
     message = str(pytest.raises(ConfigError, _study, {"quick": {"sweeps": {"linear": {
         "grid": {"seed": [0]}, "resources": {"mem_mb": 5}}}}}).value)
     assert "'psychophysics.quick.sweeps.linear.resources.mem_mb'" in message
-    assert "[100, inf]" in message
+    assert "[100, inf)" in message
 
 
 def test_scale_key_not_matching_pattern_is_named():
@@ -221,11 +222,11 @@ def test_plan_from_real_config():
     assert files[:2] == ["results/psychophysics/runs/linear/depth~tied/seed~0/result.npz",
                          "results/psychophysics/runs/linear/depth~tied/seed~0/record.json"]
     assert len(files) == 12
-    assert plan.params("psychophysics", "hue", "rotation~90/seed~1") == {"rotation": 90, "seed": 1}
+    params = plan.params("psychophysics", "hue", "hue_rotation~90/seed~1")
+    assert params["hue_rotation"] == 90 and params["seed"] == 1 and params["steps"] == 600
     assert "results/claims.tsv" in plan.all_targets()
-    # resources come from defaults behind a $ref in the schema
-    assert plan.resource("psychophysics", "linear", "mem_mb") == 2000
-    assert plan.resource("psychophysics", "orientation", "runtime") == 10
+    assert plan.resource("psychophysics", "linear", "mem_mb") == 1000
+    assert plan.resource("psychophysics", "orientation", "runtime") == 5
 
 
 def test_plan_paper_scale():
@@ -264,22 +265,23 @@ def test_plan_unknown_study_names_file_and_allowed():
 def test_plan_override_sweep_error_names_file(tmp_path):
     config = _config()
     config["psychophysics"] = {"quick": {"sweeps": {"hue": {
-        "grid": {"rotation": ["not ok"], "seed": [0]}}}}}
+        "grid": {"hue_rotation": ["not ok"], "seed": [0]}}}}}
     with pytest.raises(ConfigError) as info:
         Plan.from_config(config, root=ROOT)
     message = str(info.value)
-    assert "config/psychophysics.yaml" in message and "psychophysics.sweeps.hue" in message
+    assert "config/psychophysics.yaml" in message and "psychophysics.quick.sweeps.hue" in message
     assert "'not ok'" in message
 
 
 def test_plan_override_changes_points():
     config = _config()
     config["psychophysics"] = {"quick": {"sweeps": {"hue": {
-        "grid": {"rotation": [0], "seed": [7]}, "settings": {"steps": 3}}}}}
+        "grid": {"hue_rotation": [0], "seed": [7]}, "settings": {"steps": 3}}}}}
     plan = Plan.from_config(config, root=ROOT)
-    assert plan.sweep("psychophysics", "hue").paths == ["rotation~0/seed~7"]
-    assert plan.params("psychophysics", "hue", "rotation~0/seed~7") == {
-        "steps": 3, "rotation": 0, "seed": 7}
+    assert plan.sweep("psychophysics", "hue").paths == ["hue_rotation~0/seed~7"]
+    params = plan.params("psychophysics", "hue", "hue_rotation~0/seed~7")
+    assert (params["steps"], params["hue_rotation"], params["seed"]) == (3, 0, 7)
+    assert params["hidden"] == 64  # settings not overridden keep the file's values
     assert len(plan.sweep("psychophysics", "linear").points) == 6  # others untouched
 
 

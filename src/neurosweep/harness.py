@@ -110,7 +110,7 @@ class Checkpoint:
         due = step % self.every_steps == 0 or now - self._last_save >= self.every_seconds
         if self.directory is not None and (due or self._stop_requested) and step < total:
             self.save(step, state_fn())
-        if self._stop_requested:
+        if self._stop_requested and step < total:  # at the last step, finishing is cheaper
             raise SystemExit(f"{self.name}: stopped by signal after saving step {step}")
 
     def save(self, step: int, state: dict) -> None:
@@ -154,10 +154,13 @@ def run_point(train: TrainFn, params: dict, *, result_path: str | os.PathLike,
     configure_threads(threads)
     seed_everything(int(params["seed"]))
     ckpt = Checkpoint(work_dir, every_steps=checkpoint_every, name=name)
-    if hasattr(signal, "SIGUSR1"):
-        signal.signal(signal.SIGUSR1, ckpt.request_stop)
+    previous = signal.signal(signal.SIGUSR1, ckpt.request_stop) if hasattr(signal, "SIGUSR1") else None
     started = time.time()
-    metrics, arrays = train(dict(params), ckpt)
+    try:
+        metrics, arrays = train(dict(params), ckpt)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGUSR1, previous)
     wall = time.time() - started
     record = {
         "name": name,

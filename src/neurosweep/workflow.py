@@ -63,6 +63,10 @@ class Plan:
         try:
             return self._studies[study].sweeps[sweep]
         except KeyError:
+            if sweep in self._studies[study].spec.optional:
+                raise SweepError(f"sweep {study}.{sweep} is an optional stage that is not configured "
+                                 f"for scale {self.scale!r}: add it to config/{study}.yaml "
+                                 "(see README)") from None
             raise SweepError(f"study {study!r} has no sweep {sweep!r}") from None
 
     def figure(self, study: str, figure: str) -> FigureSpec:

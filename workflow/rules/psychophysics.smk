@@ -42,6 +42,12 @@ rule psychophysics_controls:
         "results/psychophysics/figures/figS2.pdf",
 
 
+# Optional stage (off by default): real ImageNet networks from local weights; see README.
+rule psychophysics_pretrained:
+    input:
+        "results/psychophysics/figures/figP.pdf",
+
+
 rule psychophysics_claims:
     input:
         "results/psychophysics/claims.tsv",

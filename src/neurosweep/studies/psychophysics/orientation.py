@@ -34,7 +34,7 @@ from torch import Tensor
 from ...aggregate import Run
 from ...claims import Claim
 from . import stimuli
-from .fisher import fisher_information
+from .fisher import fisher_finite_difference, fisher_information
 from .linear import end_to_end, logistic_theory, proportion_learned, reconstruction_loss
 
 MODELS = ("linear", "deep")
@@ -125,6 +125,14 @@ def circular_lag_deg(moved: np.ndarray, reference: np.ndarray, thetas_deg: np.nd
     return float(thetas_deg[int(np.argmax(corr))])
 
 
+def jvp_vs_finite_difference(layers, stimulus, params: Tensor, delta: float = 1e-4) -> float:
+    """Claim T0a on the trained network itself: the largest relative L2 difference, over
+    layers, between J by forward-mode AD and by float64 central differences."""
+    exact = fisher_information(layers, stimulus, params.double())
+    reference = fisher_finite_difference(layers, stimulus, params.double(), delta=delta)
+    return max(float((exact[k] - reference[k]).norm() / reference[k].norm()) for k in exact)
+
+
 def variance_profile(cov: np.ndarray, stimulus, params: Tensor, n_orientations: int) -> np.ndarray:
     """v(θ) = E_φ[gᵀΣg] of the probe Gabors: training-set variance along each probe (T10)."""
     gabors = stimulus(params).numpy()
@@ -199,6 +207,8 @@ def summarise(p: dict, cov: np.ndarray, init: list[Tensor], trained: list[Tensor
     for si, state in enumerate(STATES):
         for li, layer in enumerate(layer_names):
             metrics[f"card_obl_{state}_{layer}"] = float(ratios[si, li])
+    metrics["fisher_fd_rel_error"] = jvp_vs_finite_difference(network_layers(trained, model),
+                                                              stimulus, params)
     metrics["variance_card_obl"] = float(card_obl(arrays["variance_profile"], thetas_deg,
                                                   float(p["window_deg"])))
     metrics["fisher_variance_pearson"] = float(
@@ -236,7 +246,10 @@ def claims(runs: list[Run]) -> list[Claim]:
     Aggregation: bands that every run must satisfy use the worst run (T7, T8 card/obl, T9
     card/obl); lags and correlations use the worst run too; per-run values are in the notes.
     """
-    out = []
+    errors = [r.metrics["fisher_fd_rel_error"] for r in runs]
+    out = [Claim("T0a", "Fisher information by forward-mode AD (jvp) equals float64 central "
+                 "differences on every trained network, every layer (largest relative L2 error)",
+                 float(max(errors)), 0.0, 1e-4, f"{len(errors)} networks")]
     biased = _select(runs, kappa=0.5, theta0=0.0) + _select(runs, kappa=0.5, theta0=45.0)
     controls = np.concatenate([r.arrays["card_obl"][[0, 2]].ravel() for r in biased]) \
         if biased else np.array([np.nan])

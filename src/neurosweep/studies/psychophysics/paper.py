@@ -14,12 +14,14 @@ SPEC = StudySpec(
         "orientation": "orientation:train",
         "hue": "hue:train",
         "supervised": "supervised:train",
+        "pretrained": "pretrained:train",
     },
     claims={
         "linear": "linear:claims",
         "orientation": "orientation:claims",
         "hue": "hue:claims",
         "supervised": "supervised:claims",
+        "pretrained": "pretrained:claims",
     },
     figures={
         "fig2": FigureSpec("Orientation sensitivity follows training statistics (Fig. 2)",
@@ -34,8 +36,12 @@ SPEC = StudySpec(
                             "orientation", "orientation:figS1_data", "plots.figS1"),
         "figS2": FigureSpec("Supervised control: balanced recipe vs equal gradient rate",
                             "supervised", "supervised:figS2_data", "plots.figS2"),
+        "figP": FigureSpec("ImageNet networks (optional stage): J(θ) per layer, trained/init/shuffled",
+                           "pretrained", "pretrained:figP_data", "plots.figP"),
     },
     rerun_claim="T17",
+    # Real ImageNet networks need torchvision and a local weights file: off unless configured.
+    optional=("pretrained",),
     inputs={
         "linear": {"photos": "results/psychophysics/data/photos.npz"},
     },

@@ -26,7 +26,7 @@ from neurosweep.aggregate import Run
 from neurosweep.claims import Claim
 
 from .fisher import fisher_information
-from .orientation_metrics import cardinal_oblique_ratio
+from .orientation import card_obl
 from .stimuli import angle_grid, gabor, phase_grid, probe_over_phases
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -123,12 +123,12 @@ def train(params: dict, ckpt) -> tuple[dict, dict[str, np.ndarray]]:
     }
     probe = {k: params[k] for k in ("n_angles", "n_phases", "size", "px_per_deg",
                                     "cycles_per_deg", "sigma_deg", "chunk")}
-    arrays, metrics = {}, {}
+    theta_deg = np.arange(params["n_angles"]) * 180.0 / params["n_angles"]
+    arrays, metrics = {"theta_deg": theta_deg}, {}
     for state, model in models.items():
         for layer, curve in orientation_fisher(model, **probe).items():
             arrays[f"{state}/{layer}"] = curve
-            metrics[f"card_obl/{state}/{layer}"] = cardinal_oblique_ratio(curve)
-    arrays["theta_deg"] = np.arange(params["n_angles"]) * 180.0 / params["n_angles"]
+            metrics[f"card_obl/{state}/{layer}"] = float(card_obl(curve, theta_deg, params["window_deg"]))
     return metrics, arrays
 
 
