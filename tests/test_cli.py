@@ -121,3 +121,23 @@ def test_no_command_is_an_error(capsys):
     with pytest.raises(SystemExit) as info:
         main([])
     assert info.value.code == 2
+
+
+def test_config_reference_is_up_to_date():
+    """config/README.md documents exactly the validated keys: regenerate it after schema edits
+    with `neurosweep config-docs > config/README.md`."""
+    from neurosweep.configdoc import render
+
+    assert (ROOT / "config" / "README.md").read_text() == render(ROOT)
+
+
+def test_config_reference_lists_every_setting_of_every_sweep():
+    from neurosweep.configdoc import render
+    from neurosweep.config import load_yaml
+
+    text = render(ROOT)
+    quick = load_yaml(ROOT / "config" / "psychophysics.yaml")["psychophysics"]["quick"]["sweeps"]
+    for sweep, spec in quick.items():
+        assert f"### sweep `{sweep}`" in text
+        for key in list(spec["settings"]) + list(spec["grid"]):
+            assert f"| `{key}` |" in text, (sweep, key)

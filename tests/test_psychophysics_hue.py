@@ -12,6 +12,7 @@ from neurosweep.harness import Checkpoint, seed_everything
 from neurosweep.studies.psychophysics import hue
 from neurosweep.studies.psychophysics.fisher import fisher_finite_difference, fisher_information
 from neurosweep.studies.psychophysics.supervised import InverseCDFSampler
+from interrupt import StopAt
 
 torch.set_num_threads(1)
 
@@ -115,16 +116,6 @@ def test_same_seed_gives_identical_arrays():
         np.testing.assert_array_equal(arrays_a[key], arrays_b[key], err_msg=key)
     assert arrays_a["J_opponent"].shape == (4, len(hue.LAYER_NAMES), 72)
 
-
-class StopAt(Checkpoint):
-    def __init__(self, directory, stop: int):
-        super().__init__(directory, every_steps=10)
-        self.stop = stop
-
-    def tick(self, step, total, state_fn):
-        if step == self.stop:
-            self.request_stop()
-        super().tick(step, total, state_fn)
 
 
 def test_resume_from_checkpoint_is_bit_identical(tmp_path):

@@ -6,6 +6,7 @@ import torch
 
 from neurosweep.harness import Checkpoint
 from neurosweep.studies.psychophysics import linear, stimuli
+from interrupt import StopAfter
 
 torch.set_num_threads(1)
 
@@ -68,18 +69,6 @@ def test_acuity_interpolates_the_criterion_crossing():
     assert np.isnan(linear.acuity(freqs, threshold, 0.005))
     assert linear.acuity(freqs, threshold, 1.0) == 0.4
 
-
-class StopAfter(Checkpoint):
-    """A checkpoint that crashes the run right after a given step (simulated pre-emption)."""
-
-    def __init__(self, directory, stop, **kwargs):
-        super().__init__(directory, **kwargs)
-        self.stop = stop
-
-    def tick(self, step, total, state_fn):
-        super().tick(step, total, state_fn)
-        if step == self.stop:
-            raise KeyboardInterrupt
 
 
 @pytest.mark.parametrize("depth", ["tied", "2"])

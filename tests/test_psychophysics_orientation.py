@@ -6,6 +6,7 @@ import torch
 
 from neurosweep.harness import Checkpoint
 from neurosweep.studies.psychophysics import orientation, stimuli
+from interrupt import StopAfter
 
 torch.set_num_threads(1)
 
@@ -83,16 +84,6 @@ def test_deep_model_cardinal_bias_rises_with_depth():  # T8 (deep)
     assert np.all(np.diff(trained) > 0)
     assert np.all((arrays["card_obl"][0] > 0.8) & (arrays["card_obl"][0] < 1.25))
 
-
-class StopAfter(Checkpoint):
-    def __init__(self, directory, stop, **kwargs):
-        super().__init__(directory, **kwargs)
-        self.stop = stop
-
-    def tick(self, step, total, state_fn):
-        super().tick(step, total, state_fn)
-        if step == self.stop:
-            raise KeyboardInterrupt
 
 
 def test_same_seed_and_resume_give_identical_arrays(tmp_path):  # T17

@@ -9,6 +9,7 @@ import torch
 from neurosweep.harness import Checkpoint, seed_everything
 from neurosweep.studies.psychophysics import stimuli, supervised as sup
 from neurosweep.studies.psychophysics.fisher import fisher_finite_difference
+from interrupt import StopAt
 
 torch.set_num_threads(1)
 
@@ -109,18 +110,6 @@ def test_same_seed_gives_identical_arrays():
     _, other = run("balanced", 4)
     assert not np.array_equal(other["J_relu1"], arrays_a["J_relu1"])
 
-
-class StopAt(Checkpoint):
-    """A checkpoint that simulates a job killed right after saving at step ``stop``."""
-
-    def __init__(self, directory, stop: int):
-        super().__init__(directory, every_steps=10)
-        self.stop = stop
-
-    def tick(self, step, total, state_fn):
-        if step == self.stop:
-            self.request_stop()
-        super().tick(step, total, state_fn)
 
 
 def test_resume_from_checkpoint_is_bit_identical(tmp_path):

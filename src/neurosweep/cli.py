@@ -3,6 +3,7 @@
     neurosweep points psychophysics orientation   # every point: id, path, values
     neurosweep validate                           # check config/*.yaml, as the workflow does
     neurosweep claims                             # summary of results/claims.tsv
+    neurosweep config-docs > config/README.md     # every config key, from the schemas
 """
 
 from __future__ import annotations
@@ -59,6 +60,13 @@ def cmd_claims(args) -> int:
     return 0 if all(r["passed"] == "pass" for r in rows) else 2
 
 
+def cmd_config_docs(args) -> int:
+    from .configdoc import render
+
+    print(render(args.root), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neurosweep", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -75,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     claims = sub.add_parser("claims", help="summarise a claims table (exit 2 if any fails)")
     claims.add_argument("file", nargs="?", default="results/claims.tsv")
     claims.set_defaults(func=cmd_claims)
+    docs = sub.add_parser("config-docs", help="print the configuration reference (config/README.md)")
+    docs.set_defaults(func=cmd_config_docs)
     return parser
 
 

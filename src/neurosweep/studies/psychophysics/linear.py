@@ -284,7 +284,7 @@ def half_times(snap_steps: np.ndarray, proportion: np.ndarray) -> np.ndarray:
 
 
 DEFAULTS = {
-    "depth": "tied", "patch_size": 12, "n_patches": 20000, "init_scale": 0.0645, "lr": 2.0,
+    "depth": "tied", "patch_size": 16, "n_patches": 20000, "init_scale": 0.03, "lr": 2.0,
     "steps": 2000, "snapshot_every": 20, "n_freqs": 40, "freq_min": 0.02, "freq_max": 0.5,
     "n_phases": 8, "contrast": 1.0, "acuity_criterion": 0.015, "n_top_pcs": 50,
 }

@@ -24,6 +24,7 @@ from torch import Tensor, nn
 
 from neurosweep.aggregate import Run
 from neurosweep.claims import Claim
+from neurosweep.harness import pick_device
 
 from .fisher import fisher_information
 from .orientation import card_obl
@@ -104,7 +105,7 @@ def orientation_fisher(model: nn.Module, n_angles: int, n_phases: int, size: int
         with torch.no_grad():
             fisher = fisher_information(layers, stimulus, params)
         for name, values in fisher.items():
-            totals[name][start:start + len(block)] = values.reshape(len(block), n_phases).mean(1).numpy()
+            totals[name][start:start + len(block)] = values.reshape(len(block), n_phases).mean(1).cpu().numpy()
     return totals
 
 
@@ -116,17 +117,18 @@ def train(params: dict, ckpt) -> tuple[dict, dict[str, np.ndarray]]:
         raise FileNotFoundError(f"pretrained weights for {arch} not found at {weights}: set "
                                 f"psychophysics.<scale>.sweeps.pretrained.settings.weights.{arch}")
     generator = torch.Generator().manual_seed(int(params["seed"]))
-    models = {
-        "trained": load_weights(build_network(arch), weights),
-        "init": build_network(arch),
-        "shuffled": shuffle_weights(load_weights(build_network(arch), weights), generator),
-    }
     probe = {k: params[k] for k in ("n_angles", "n_phases", "size", "px_per_deg",
                                     "cycles_per_deg", "sigma_deg", "chunk")}
     theta_deg = np.arange(params["n_angles"]) * 180.0 / params["n_angles"]
     arrays, metrics = {"theta_deg": theta_deg}, {}
-    for state, model in models.items():
-        for layer, curve in orientation_fisher(model, **probe).items():
+    device = pick_device(str(params.get("device", "auto")))  # the GPU if the job has one
+    for state in STATES:
+        model = load_weights(build_network(arch), weights) if state != "init" else build_network(arch)
+        if state == "shuffled":
+            shuffle_weights(model, generator)
+        with device:  # stimuli are made on the same device as the model
+            curves = orientation_fisher(model.to(device), **probe)
+        for layer, curve in curves.items():
             arrays[f"{state}/{layer}"] = curve
             metrics[f"card_obl/{state}/{layer}"] = float(card_obl(curve, theta_deg, params["window_deg"]))
     return metrics, arrays
