@@ -42,35 +42,36 @@ def deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
-def _fill_defaults(validator_class):
-    """A validator that also writes schema defaults into the instance (as Snakemake's does)."""
-    validate_properties = validator_class.VALIDATORS["properties"]
-
-    def set_defaults(validator, properties, instance, schema):
-        if isinstance(instance, dict):
-            for name, sub in properties.items():
-                sub = _follow_refs(validator, sub)  # `{$ref: "#/$defs/x"}` has x's default
-                if "default" in sub and name not in instance:
-                    instance[name] = copy.deepcopy(sub["default"])
-        yield from validate_properties(validator, properties, instance, schema)
-
-    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
-
-
-def _follow_refs(validator, sub: dict) -> dict:
-    for _ in range(20):
-        if not isinstance(sub, dict) or "default" in sub or "$ref" not in sub:
-            break
-        sub = validator._resolver.lookup(sub["$ref"]).contents
+def _local_ref_target(root: dict, sub: Any) -> Any:
+    """Follow ``{$ref: "#/$defs/x"}`` chains inside ``root`` (our schemas use local refs only)."""
+    while isinstance(sub, dict) and "$ref" in sub and "default" not in sub:
+        node: Any = root
+        for part in sub["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        sub = node
     return sub
 
 
-DefaultFillingValidator = _fill_defaults(jsonschema.Draft202012Validator)
+def default_filling_validator(schema: dict):
+    """A validator for ``schema`` that also writes defaults into the instance (as Snakemake's
+    does), including defaults of properties declared through a local $ref."""
+    base = jsonschema.Draft202012Validator
+    validate_properties = base.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, subschema):
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                sub = _local_ref_target(schema, sub)
+                if "default" in sub and name not in instance:
+                    instance[name] = copy.deepcopy(sub["default"])
+        yield from validate_properties(validator, properties, instance, subschema)
+
+    return jsonschema.validators.extend(base, {"properties": set_defaults})(schema)
 
 
 def validate(data: Any, schema: dict, source: str) -> Any:
     """Validate ``data`` in place (defaults filled) or raise ConfigError about ``source``."""
-    validator = DefaultFillingValidator(schema)
+    validator = default_filling_validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.path), list(map(str, e.path))))
     if errors:
         best = jsonschema.exceptions.best_match(errors)
