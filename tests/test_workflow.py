@@ -6,11 +6,14 @@ end to end in well under a minute; its claims are not expected to hold at that s
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -132,3 +135,42 @@ def test_editing_one_figures_drawing_code_redraws_only_that_figure(finished):
     jobs = planned_jobs(snakemake(finished, "-n", *TINY).stdout)
     assert jobs.get("draw_figure") == 1
     assert set(jobs) <= {"draw_figure", "all"}, jobs
+
+
+def test_killed_training_job_resumes_to_identical_results(tmp_path):
+    """kill -9 of Snakemake and its job mid-training: the checkpoint in work/ survives (it is
+    not a declared output), the rerun resumes from it, and the result equals a clean run's."""
+    repo = copy_repo(tmp_path / "repo")
+    slow = repo / "slow.yaml"  # enough steps that the job is still training when killed
+    slow.write_text("psychophysics:\n  tiny:\n    sweeps:\n      linear:\n"
+                    "        settings: {steps: 10000, snapshot_every: 2000}\n")
+    point = "depth~tied/seed~0"
+    target = f"results/psychophysics/runs/linear/{point}/result.npz"
+    checkpoint = repo / "work" / "psychophysics" / "linear" / point / "checkpoint.pt"
+    args = [SNAKEMAKE, "-c1", "--configfile", "tests/config/tiny.yaml", str(slow), "--", target]
+    env = {**os.environ, "PYTHONPATH": str(repo / "src")}
+
+    proc = subprocess.Popen(args, cwd=repo, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not checkpoint.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert checkpoint.exists(), "the training job never wrote a checkpoint"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (repo / target).exists()
+
+    # A killed Snakemake leaves its lock behind; the user's recovery is --unlock, then rerun.
+    snakemake(repo, "--unlock", "--configfile", "tests/config/tiny.yaml", str(slow))
+    snakemake(repo, "-c1", "--rerun-incomplete", "--configfile", "tests/config/tiny.yaml",
+              str(slow), "--", target)
+    record = json.loads((repo / target).with_name("record.json").read_text())
+    assert record["resumed_from_step"] is not None and record["resumed_from_step"] > 0
+    assert not checkpoint.exists()  # cleared after success
+    resumed = (repo / target).read_bytes()
+
+    snakemake(repo, "-c1", "--forcerun", "train", "--configfile", "tests/config/tiny.yaml",
+              str(slow), "--", target)
+    record = json.loads((repo / target).with_name("record.json").read_text())
+    assert record["resumed_from_step"] is None
+    assert (repo / target).read_bytes() == resumed
