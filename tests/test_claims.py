@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from neurosweep.claims import COLUMNS, Claim, gather_claims, read_claims, report_path, summary, write_claims
+from neurosweep.claims import COLUMNS, Claim, gather_claims, read_claims, summary, write_claims
 
 
 @pytest.mark.parametrize("measured, low, high, passed", [
@@ -83,6 +83,3 @@ def test_summary_names_failing_claims(tmp_path):
     assert lines[-1] == "beta: 1/1 claims hold"
     assert summary([]) == ""
 
-
-def test_report_path():
-    assert report_path("psychophysics").as_posix() == "results/psychophysics/claims.tsv"

@@ -299,3 +299,12 @@ def test_resume_in_process_matches(tmp_path, reference):
     record = _run(directory)
     assert record["resumed_from_step"] == 2 * EVERY
     assert (directory / "result.npz").read_bytes() == (reference / "result.npz").read_bytes()
+
+
+def test_checkpoint_from_other_params_is_ignored(tmp_path):
+    """A checkpoint written before the point's settings changed must not be resumed."""
+    old = Checkpoint(tmp_path, params_hash="old-settings")
+    old.save(5, {"w": torch.zeros(2)})
+    assert Checkpoint(tmp_path, params_hash="old-settings").restore() is not None
+    fresh = Checkpoint(tmp_path, params_hash="new-settings")
+    assert fresh.restore() is None and fresh.resumed_from is None

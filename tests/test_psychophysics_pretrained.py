@@ -64,6 +64,8 @@ def test_stage_measures_every_layer_and_state_from_a_weights_file(tmp_path, monk
     # pre-activation values are captured before the in-place ReLU (original bug W5)
     assert not np.allclose(arrays["trained/bn1"], arrays["trained/relu"])
     assert np.isfinite(metrics["card_obl/trained/fc"])
+    # the depth order survives the npz round trip (keys come back sorted) for claims and figure
+    assert list(arrays["layers"])[-1] == "fc" and list(arrays["layers"])[0] == "conv1"
 
 
 def test_missing_weights_file_names_the_setting(tmp_path, monkeypatch):

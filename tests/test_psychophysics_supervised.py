@@ -137,14 +137,36 @@ def test_short_training_shows_the_effect_directions():
 def test_claims_are_computed_from_the_runs():
     from neurosweep.aggregate import Run
 
-    def fake(condition, seed, ratio):
+    def fake(condition, seed, ratio, growth=100.0):
         return Run({"condition": condition, "seed": seed}, {"condition": condition, "seed": seed},
-                   {"ratio_common_rare": ratio, "ratio_highkeep_lowkeep": ratio}, {})
+                   {"ratio_common_rare": ratio, "ratio_highkeep_lowkeep": ratio,
+                    "sensitivity_growth": growth}, {})
 
     runs = [fake("frequency", 0, 5.0), fake("frequency", 1, 2.0), fake("frequency", 2, 9.0),
-            fake("uniform", 0, 1.1), fake("label_noise", 0, 0.9), fake("balanced", 0, 4.0),
-            fake("equal_rate", 0, 3.0)]
+            fake("uniform", 0, 1.1), fake("uniform", 1, 0.7), fake("label_noise", 0, 0.9),
+            fake("balanced", 0, 4.0), fake("balanced", 1, 3.5), fake("equal_rate", 0, 3.0)]
     verdict = {c.claim: (c.measured, c.passed) for c in sup.claims(runs)}
     assert verdict["T13"] == (pytest.approx(2 / 3), True)
-    assert verdict["T14"][1] and not verdict["T15"][1] and verdict["T16"][1]
+    assert verdict["T14"] == (pytest.approx(0.7), True)  # the worst seed, not the median
+    assert not verdict["T15"][1]
+    assert verdict["T16"] == (pytest.approx(3.5), True)
     assert not verdict["T16b"][1]
+
+    # One uniform seed outside the band fails T14 even though the median is inside
+    worse = runs + [fake("uniform", 2, 0.4)]
+    assert not {c.claim: c.passed for c in sup.claims(worse)}["T14"]
+
+
+def test_no_preference_claims_need_a_network_that_learned():
+    """A flat J(θ) of a network still on its initial plateau does not count."""
+    from neurosweep.aggregate import Run
+
+    def fake(condition, ratio, growth):
+        return Run({"condition": condition, "seed": 0}, {"condition": condition, "seed": 0},
+                   {"ratio_common_rare": ratio, "ratio_highkeep_lowkeep": ratio,
+                    "sensitivity_growth": growth}, {})
+
+    runs = [fake("uniform", 1.0, 1.7), fake("equal_rate", 0.9, 50.0)]
+    verdict = {c.claim: c for c in sup.claims(runs)}
+    assert not verdict["T14"].passed and "1.70" in verdict["T14"].note
+    assert verdict["T16b"].passed

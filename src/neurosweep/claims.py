@@ -6,7 +6,6 @@ import csv
 import math
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .io import atomic_path
 
@@ -77,6 +76,3 @@ def summary(rows: list[dict]) -> str:
                              f"(measured {r['measured']}, expected [{r['low']}, {r['high']}])")
     return "\n".join(lines)
 
-
-def report_path(study: str) -> Path:
-    return Path("results") / study / "claims.tsv"

@@ -54,7 +54,6 @@ def seed_everything(seed: int) -> None:
 def configure_threads(threads: int = 1) -> None:
     """Small models run fastest single-threaded; parallelism comes from running several jobs."""
     torch.set_num_threads(threads)
-    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
 
 
 def pick_device(requested: str = "auto") -> torch.device:
@@ -75,12 +74,13 @@ class Checkpoint:
 
     def __init__(self, directory: str | os.PathLike | None, every_steps: int = 200,
                  every_seconds: float = 60.0, progress_seconds: float = 5.0,
-                 name: str = "run"):
+                 name: str = "run", params_hash: str = ""):
         self.directory = Path(directory) if directory is not None else None
         self.every_steps = max(1, int(every_steps))
         self.every_seconds = every_seconds
         self.progress_seconds = progress_seconds
         self.name = name
+        self.params_hash = params_hash
         self.resumed_from: int | None = None
         self.saves = 0
         self._last_save = time.monotonic()
@@ -96,6 +96,11 @@ class Checkpoint:
         if self.path is None or not self.path.exists():
             return None
         saved = torch.load(self.path, weights_only=True)
+        if saved.get("params_hash", "") != self.params_hash:
+            # The point's settings changed since this checkpoint (e.g. more steps after a
+            # failure): its state belongs to another run, so start afresh.
+            log.warning("%s: ignoring checkpoint %s written with other params", self.name, self.path)
+            return None
         torch.set_rng_state(saved["torch_rng"])
         self.resumed_from = int(saved["step"])
         log.info("%s: resuming from step %d (%s)", self.name, self.resumed_from, self.path)
@@ -115,7 +120,8 @@ class Checkpoint:
 
     def save(self, step: int, state: dict) -> None:
         assert self.path is not None
-        payload = {"step": int(step), "state": state, "torch_rng": torch.get_rng_state()}
+        payload = {"step": int(step), "state": state, "torch_rng": torch.get_rng_state(),
+                   "params_hash": self.params_hash}
         with atomic_path(self.path) as tmp:
             torch.save(payload, tmp)
         self.saves += 1
@@ -153,7 +159,8 @@ def run_point(train: TrainFn, params: dict, *, result_path: str | os.PathLike,
         raise KeyError(f"{name}: params need a 'seed' (got keys {sorted(params)})")
     configure_threads(threads)
     seed_everything(int(params["seed"]))
-    ckpt = Checkpoint(work_dir, every_steps=checkpoint_every, name=name)
+    ckpt = Checkpoint(work_dir, every_steps=checkpoint_every, name=name,
+                      params_hash=params_hash(params))
     previous = signal.signal(signal.SIGUSR1, ckpt.request_stop) if hasattr(signal, "SIGUSR1") else None
     started = time.time()
     try:
@@ -174,7 +181,7 @@ def run_point(train: TrainFn, params: dict, *, result_path: str | os.PathLike,
         "checkpoints_saved": ckpt.saves,
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
         "host": socket.gethostname(),
-        "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "cuda_available": torch.cuda.is_available(),
         "versions": library_versions(),
         "command": sys.argv[:1],
     }

@@ -39,8 +39,10 @@ class StudySpec:
     figures: dict[str, FigureSpec]
     # sweep -> {input name: path}: files a sweep's training jobs read (passed in params)
     inputs: dict[str, dict[str, str]] = field(default_factory=dict)
-    # The claim id under which the paper's numbering lists "same seed, same result"
+    # The claim id under which the paper's numbering lists "same seed, same result", and the
+    # sweep whose first point the check re-trains (pick one whose training draws random numbers)
     rerun_claim: str = "rerun"
+    rerun_sweep: str = ""
     # Sweeps that run only when the config defines them (stages that are off by default)
     optional: tuple[str, ...] = ()
 

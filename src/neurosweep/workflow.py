@@ -103,8 +103,10 @@ class Plan:
         return [f"{RESULTS}/{study}/{sweep}/runs.npz", f"{RESULTS}/{study}/{sweep}/runs.json"]
 
     def rerun_point(self, study: str) -> tuple[str, str]:
-        """The point re-trained by the rerun check: the first point of the first sweep."""
-        sweep = next(iter(self._studies[study].sweeps))
+        """The point re-trained by the rerun check: the first point of the study's rerun sweep
+        (by default its first sweep)."""
+        plan = self._studies[study]
+        sweep = plan.spec.rerun_sweep or next(iter(plan.sweeps))
         return sweep, self.sweep(study, sweep).points[0].path
 
     def rerun_inputs(self, study: str) -> dict[str, str]:

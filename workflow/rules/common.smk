@@ -1,9 +1,15 @@
 # Shared by every study: config validation (before any job), sweep expansion into the
 # PLAN, and the input/param/resource functions the rules in pipeline.smk call.
+import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+# The library in src/ is importable here and in every job (jobs inherit the environment,
+# also on SLURM), whether or not the package is installed.
+SRC = str(Path(workflow.basedir) / "src")
+sys.path.insert(0, SRC)
+# (the old value is read through dict() so that --lint does not take it for a required variable)
+os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [SRC, dict(os.environ).get("PYTHONPATH")])))
 
 from neurosweep.workflow import Plan, ConfigError
 
@@ -28,7 +34,6 @@ localrules:
     figure_data,
     draw_figure,
     study_claims,
-    rerun_check,
     all_claims,
 
 
@@ -74,6 +79,14 @@ def study_sweep_files(wildcards):
 
 def rerun_inputs(wildcards):
     return PLAN.rerun_inputs(wildcards.study)
+
+
+def rerun_mem_mb(wildcards, attempt):
+    return PLAN.resource(wildcards.study, PLAN.rerun_point(wildcards.study)[0], "mem_mb") * attempt
+
+
+def rerun_runtime(wildcards, attempt):
+    return PLAN.resource(wildcards.study, PLAN.rerun_point(wildcards.study)[0], "runtime") * attempt
 
 
 def rerun_params(wildcards):

@@ -74,6 +74,7 @@ rule draw_figure:
 
 
 # Same seed, same result: re-train one point from scratch and compare bytes with the sweep's.
+# It trains, so on a cluster it is submitted like `train` (not a local rule).
 rule rerun_check:
     input:
         unpack(rerun_inputs),
@@ -83,6 +84,10 @@ rule rerun_check:
         rerun=rerun_params,
     log:
         "logs/{study}/rerun_check.log",
+    threads: 1
+    resources:
+        mem_mb=rerun_mem_mb,
+        runtime=rerun_runtime,
     conda:
         "../../environment.yml"
     script:

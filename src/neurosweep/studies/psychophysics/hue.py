@@ -61,8 +61,6 @@ HUE_MIXTURE = ((30.0, 2.5, 0.65), (220.0, 6.0, 0.35))
 #: Defaults = the quick settings.
 QUICK = dict(hue_space="opponent", hidden=64, n_names=24, lr=1e-2, batch_size=512, steps=600,
              n_snapshots=4, n_hues=180)
-#: Larger settings for a full run (the paper's ResNet18/ImageNet has no counterpart here).
-PAPER = dict(QUICK, hidden=256, steps=3000, batch_size=1024, n_snapshots=10, n_hues=360)
 
 LAYER_NAMES = ("fc1", "relu1", "fc2", "relu2", "logits")
 #: The deepest hidden representation; the claims use it (the paper's "deep layers").

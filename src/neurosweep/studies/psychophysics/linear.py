@@ -345,6 +345,8 @@ def claims(runs: list[Run]) -> list[Claim]:
     T4 are tolerances on a maximum error and use the worst seed.
     """
     tied = _depth_runs(runs, "tied")
+    if not tied:
+        raise ValueError("the linear claims need runs with depth 'tied' in the sweep's grid")
     out = []
     slopes = [float(r.metrics["eigen_slope"]) for r in tied]
     out.append(Claim("T1", "PCA eigenvalue spectrum of photo patches is a power law "
@@ -356,11 +358,12 @@ def claims(runs: list[Run]) -> list[Claim]:
         if per:
             rhos.append(float(np.median([x[0] for x in per])))
             order_slopes.append(float(np.median([x[1] for x in per])))
-            notes.append(f"depth {depth}: rho {rhos[-1]:.3f}, slope {order_slopes[-1]:.3f}, "
-                         f"learned PCs {[x[2] for x in per]}")
+            notes.append(f"depth {depth}: rho per seed {[round(x[0], 3) for x in per]}, slope per "
+                         f"seed {[round(x[1], 3) for x in per]}, learned PCs {[x[2] for x in per]}")
     deep = [learning_order(r) for r in _depth_runs(runs, "3")]
     if deep:
-        notes.append(f"depth 3 (not in claim): {[(round(a, 3), round(b, 3), c) for a, b, c in deep]}")
+        notes.append("depth 3 (not in the claim: too few PCs reach m = 0.5): learned PCs "
+                     f"{[count for _, _, count in deep]}")
     out.append(Claim("T2a", "PCs are learned in order of variance: Spearman(t_half, PC index), "
                      "worst of depth {tied, 2} (median over seeds)",
                      min(rhos) if rhos else float("nan"), 0.95, 1.0, "; ".join(notes)))
@@ -403,6 +406,8 @@ def fig5_data(runs: list[Run], pcs: tuple[int, ...] = (1, 2, 4, 8, 16, 32),
     ``acuity_steps``, ``acuity_<depth>`` (seeds × snapshots), ``criterion``.
     """
     tied = _depth_runs(runs, "tied")
+    if not tied:
+        raise ValueError("Fig. 5 needs runs with depth 'tied' in the linear sweep's grid")
     first = tied[0]
     eig = first.arrays["eigvals"]
     index = np.arange(1, len(eig) + 1)
@@ -421,6 +426,7 @@ def fig5_data(runs: list[Run], pcs: tuple[int, ...] = (1, 2, 4, 8, 16, 32),
         if mine:
             data[f"sim_{depth}"] = mine[0].arrays["trace"][:, cols]
             data[f"acuity_{depth}"] = np.stack([r.arrays["acuity"] for r in mine])
+            data[f"seeds_{depth}"] = np.array([int(r.params["seed"]) for r in mine])
     snaps = first.arrays["snap_steps"]
     chosen = np.unique(np.round(np.geomspace(1, len(snaps) - 1, n_curves)).astype(int))
     data["curve_steps"] = snaps[chosen]

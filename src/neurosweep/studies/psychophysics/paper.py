@@ -40,6 +40,7 @@ SPEC = StudySpec(
                            "pretrained", "pretrained:figP_data", "plots.figP"),
     },
     rerun_claim="T17",
+    rerun_sweep="supervised",  # random minibatches, orientations and phases at every step
     # Real ImageNet networks need torchvision and a local weights file: off unless configured.
     optional=("pretrained",),
     inputs={

@@ -121,6 +121,8 @@ def train(params: dict, ckpt) -> tuple[dict, dict[str, np.ndarray]]:
                                     "cycles_per_deg", "sigma_deg", "chunk")}
     theta_deg = np.arange(params["n_angles"]) * 180.0 / params["n_angles"]
     arrays, metrics = {"theta_deg": theta_deg}, {}
+    # npz keys come back sorted, so the depth order of the layers is stored explicitly
+    arrays["layers"] = np.array([name for name, _ in top_level_layers(build_network(arch))])
     device = pick_device(str(params.get("device", "auto")))  # the GPU if the job has one
     for state in STATES:
         model = load_weights(build_network(arch), weights) if state != "init" else build_network(arch)
@@ -139,8 +141,7 @@ def claims(runs: list[Run]) -> list[Claim]:
     out = []
     for run in runs:
         arch = run.point["arch"]
-        layers = [k.split("/", 1)[1] for k in run.arrays if k.startswith("trained/")]
-        deepest = layers[-1]
+        deepest = str(run.arrays["layers"][-1])
         out.append(Claim(f"P1-{arch}", f"{arch} (ImageNet weights): deepest layer J card/obl ≥ 1.5",
                          run.metrics[f"card_obl/trained/{deepest}"], low=1.5))
         for state in ("init", "shuffled"):
@@ -155,8 +156,9 @@ def figP_data(runs: list[Run]) -> dict[str, np.ndarray]:
     for run in runs:
         arch = run.point["arch"]
         data[f"{arch}/theta_deg"] = run.arrays["theta_deg"]
+        data[f"{arch}/layers"] = run.arrays["layers"]
         for key, curve in run.arrays.items():
-            if key != "theta_deg":
+            if key not in ("theta_deg", "layers"):
                 root = np.sqrt(np.maximum(curve, 0))
                 data[f"{arch}/{key}"] = root / max(root.sum(), math.ulp(1.0))
     return data

@@ -8,8 +8,10 @@ Three kinds of input:
   (1 + κ)/(1 − κ), and θ0 rotates the whole ensemble exactly. They stand in for ImageNet's
   cardinal bias (paper Fig. 2) with ground truth.
 * **Bundled photos** from the scikit-image wheel (no downloads) as grey images, for the natural
-  patch statistics of paper Fig. 5, with a rotate-and-crop helper (rotating a rectangle leaves
-  corners whose edges are oriented at the rotation angle; we keep only the inscribed square).
+  patch statistics of paper Fig. 5, with a rotate-and-crop helper for rotated-photo experiments
+  (rotating a rectangle leaves corners whose edges are oriented at the rotation angle; we keep
+  only the inscribed square). The sweeps rotate the procedural images instead, exactly, in
+  their spectrum.
 * **Probe stimuli** written in torch as functions of the probed parameter (orientation θ of a
   grating/Gabor, spatial frequency f of a grating), so ``torch.func.jvp`` gives ∂s/∂θ exactly.
 

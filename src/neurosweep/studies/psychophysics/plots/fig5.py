@@ -54,12 +54,12 @@ def draw(data: dict[str, np.ndarray]) -> Figure:
 
     ax = axes[1, 2]
     if "acuity_tied" in data:
-        for i, curve in enumerate(data["acuity_tied"]):
+        for i, (seed, curve) in enumerate(zip(data["seeds_tied"], data["acuity_tied"])):
             ok = np.isfinite(curve) & (data["acuity_steps"] > 0)
-            ax.loglog(data["acuity_steps"][ok], curve[ok], color=f"C{i}", label=f"seed {i}")
+            ax.loglog(data["acuity_steps"][ok], curve[ok], color=f"C{i}", label=f"seed {seed}")
         x = data["acuity_steps"][data["acuity_steps"] > 0]
         ref = data["acuity_tied"][0][np.isfinite(data["acuity_tied"][0])][-1]
         ax.loglog(x, ref * np.sqrt(x / x[-1]), "k:", lw=0.8, label="∝ √t")
-    ax.set(title="h  acuity (log-log, tied)", xlabel="learning step", ylabel="acuity (cycles/px)")
+    ax.set(title="h  acuity, log-log (tied)", xlabel="learning step", ylabel="acuity (cycles/px)")
     ax.legend(fontsize=7)
     return fig

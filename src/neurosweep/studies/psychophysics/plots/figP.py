@@ -15,7 +15,7 @@ def draw(data: dict[str, np.ndarray]):
     for row, arch in enumerate(archs):
         theta = data[f"{arch}/theta_deg"]
         for col, state in enumerate(STATES):
-            layers = [k.split("/", 2)[2] for k in data if k.startswith(f"{arch}/{state}/")]
+            layers = [str(name) for name in data[f"{arch}/layers"]]  # in depth order
             colours = plt.cm.viridis(np.linspace(0, 1, max(len(layers), 1)))
             ax = axes[row, col]
             for colour, layer in zip(colours, layers):
