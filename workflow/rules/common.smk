@@ -53,12 +53,17 @@ def train_point_id(wildcards):
     return PLAN.point_id(wildcards.study, wildcards.sweep, wildcards.point)
 
 
+def scaled_resource(study, sweep, key, attempt):
+    """A sweep's configured resource, multiplied by the attempt number (retries get more)."""
+    return PLAN.resource(study, sweep, key) * attempt
+
+
 def train_mem_mb(wildcards, attempt):
-    return PLAN.resource(wildcards.study, wildcards.sweep, "mem_mb") * attempt
+    return scaled_resource(wildcards.study, wildcards.sweep, "mem_mb", attempt)
 
 
 def train_runtime(wildcards, attempt):
-    return PLAN.resource(wildcards.study, wildcards.sweep, "runtime") * attempt
+    return scaled_resource(wildcards.study, wildcards.sweep, "runtime", attempt)
 
 
 def sweep_results(wildcards):
@@ -82,11 +87,11 @@ def rerun_inputs(wildcards):
 
 
 def rerun_mem_mb(wildcards, attempt):
-    return PLAN.resource(wildcards.study, PLAN.rerun_point(wildcards.study)[0], "mem_mb") * attempt
+    return scaled_resource(wildcards.study, PLAN.rerun_point(wildcards.study)[0], "mem_mb", attempt)
 
 
 def rerun_runtime(wildcards, attempt):
-    return PLAN.resource(wildcards.study, PLAN.rerun_point(wildcards.study)[0], "runtime") * attempt
+    return scaled_resource(wildcards.study, PLAN.rerun_point(wildcards.study)[0], "runtime", attempt)
 
 
 def rerun_params(wildcards):
