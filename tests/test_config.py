@@ -176,7 +176,8 @@ def test_real_study_config_defaults():
     assert linear["grid"] == {"depth": ["tied", 2, 3], "seed": [0, 1]}
     # zip and exclude are not in the file: the schema's defaults fill them
     assert linear["zip"] == [] and linear["exclude"] == [] and linear["settings"]["patch_size"] == 16
-    assert linear["resources"] == {"mem_mb": 1000, "runtime": 5}
+    assert linear["resources"] == {"mem_mb": 1000, "runtime": 5, "gpu": 0}  # gpu: a default
+    assert block["sweeps"]["orientation"]["resources"]["gpu"] == 1
 
 
 def test_real_study_config_errors():

@@ -15,6 +15,11 @@ Checkpoints live in a per-point work directory that is *not* a declared Snakemak
 Snakemake deletes the declared outputs of an interrupted job, so resumable state must live
 elsewhere. The global torch RNG state is saved with every checkpoint, so a resumed run is
 bit-identical to an uninterrupted one on CPU.
+
+Stopping: SIGUSR1 (SLURM's warning before a time limit, `--signal=USR1@120`) and SIGTERM (what
+SLURM sends on requeue, preemption and at the time limit; also Snakemake when it is stopped)
+make the run save a checkpoint at its next step and exit; the next attempt resumes from it.
+A SIGKILL loses at most ``NEUROSWEEP_CHECKPOINT_SECONDS`` (default 60) of training.
 """
 
 from __future__ import annotations
@@ -41,6 +46,32 @@ from .io import atomic_path, write_json, write_npz
 log = logging.getLogger("neurosweep")
 
 TrainFn = Callable[[dict, "Checkpoint"], "tuple[dict, dict[str, np.ndarray]]"]
+
+STOP_SIGNALS = ("SIGUSR1", "SIGTERM")
+
+
+def checkpoint_seconds() -> float:
+    """Seconds between checkpoints: NEUROSWEEP_CHECKPOINT_SECONDS, default 60 (set it lower on
+    partitions where jobs are often preempted)."""
+    value = os.environ.get("NEUROSWEEP_CHECKPOINT_SECONDS", "60")
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"NEUROSWEEP_CHECKPOINT_SECONDS must be a number of seconds, got {value!r}") from None
+    if seconds <= 0:
+        raise ValueError(f"NEUROSWEEP_CHECKPOINT_SECONDS must be positive, got {value!r}")
+    return seconds
+
+
+def slurm_context() -> dict | None:
+    """Where the job ran, when it ran under SLURM (None otherwise)."""
+    if "SLURM_JOB_ID" not in os.environ:
+        return None
+    keys = {"job_id": "SLURM_JOB_ID", "array_job_id": "SLURM_ARRAY_JOB_ID",
+            "array_task_id": "SLURM_ARRAY_TASK_ID", "partition": "SLURM_JOB_PARTITION",
+            "restart_count": "SLURM_RESTART_COUNT", "node": "SLURMD_NODENAME",
+            "gpus": "CUDA_VISIBLE_DEVICES"}
+    return {key: os.environ.get(var) for key, var in keys.items()}
 
 
 def seed_everything(seed: int) -> None:
@@ -73,11 +104,11 @@ class Checkpoint:
     """Periodic, atomic, resumable training state in an undeclared per-point directory."""
 
     def __init__(self, directory: str | os.PathLike | None, every_steps: int = 200,
-                 every_seconds: float = 60.0, progress_seconds: float = 5.0,
+                 every_seconds: float | None = None, progress_seconds: float = 5.0,
                  name: str = "run", params_hash: str = ""):
         self.directory = Path(directory) if directory is not None else None
         self.every_steps = max(1, int(every_steps))
-        self.every_seconds = every_seconds
+        self.every_seconds = checkpoint_seconds() if every_seconds is None else every_seconds
         self.progress_seconds = progress_seconds
         self.name = name
         self.params_hash = params_hash
@@ -128,7 +159,9 @@ class Checkpoint:
         self._last_save = time.monotonic()
 
     def request_stop(self, *_: Any) -> None:
-        """Signal handler (SLURM sends USR1 before the time limit): save at the next tick."""
+        """Signal handler (USR1 before a SLURM time limit, TERM): save at the next tick, exit."""
+        if not self._stop_requested:
+            log.warning("%s: stop requested by signal; saving a checkpoint at the next step", self.name)
         self._stop_requested = True
 
     def clear(self) -> None:
@@ -161,13 +194,14 @@ def run_point(train: TrainFn, params: dict, *, result_path: str | os.PathLike,
     seed_everything(int(params["seed"]))
     ckpt = Checkpoint(work_dir, every_steps=checkpoint_every, name=name,
                       params_hash=params_hash(params))
-    previous = signal.signal(signal.SIGUSR1, ckpt.request_stop) if hasattr(signal, "SIGUSR1") else None
+    signals = [getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name)]
+    previous = {sig: signal.signal(sig, ckpt.request_stop) for sig in signals}
     started = time.time()
     try:
         metrics, arrays = train(dict(params), ckpt)
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGUSR1, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     wall = time.time() - started
     record = {
         "name": name,
@@ -180,6 +214,7 @@ def run_point(train: TrainFn, params: dict, *, result_path: str | os.PathLike,
         "resumed_from_step": ckpt.resumed_from,
         "checkpoints_saved": ckpt.saves,
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+        "slurm": slurm_context(),
         "host": socket.gethostname(),
         "cuda_available": torch.cuda.is_available(),
         "versions": library_versions(),

@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from .claims import read_claims, summary
-from .config import ConfigError, load_validated, validate, load_yaml
+from .config import ConfigError, deep_merge, load_validated, validate, load_yaml
 from .study import FigureSpec, StudySpec, build_sweeps, draw_module_file, get_spec, load_study_config
 from .sweep import Sweep, SweepError
 
-__all__ = ["Plan", "ConfigError"]
+__all__ = ["Plan", "ConfigError", "load_plan"]
 
 RESULTS = "results"
 
@@ -144,3 +145,20 @@ class Plan:
         path = Path(RESULTS) / "claims.tsv"
         if path.exists():
             print("\nClaims (results/claims.tsv):\n" + summary(read_claims(path)), flush=True)
+
+
+def load_plan(root: str | os.PathLike = ".", configfiles: Sequence[str | os.PathLike] = (),
+              scale: str | None = None) -> Plan:
+    """The plan Snakemake builds for ``snakemake --configfile F1 F2 ...`` (and ``--config
+    scale=...``).
+
+    Snakemake merges the config files recursively over config/config.yaml, later files winning;
+    relative paths are read from ``root``, where Snakemake runs.
+    """
+    root = Path(root)
+    config = load_yaml(root / "config" / "config.yaml")
+    for path in configfiles:
+        config = deep_merge(config, load_yaml(root / path))
+    if scale:
+        config["scale"] = scale
+    return Plan.from_config(config, root=root)

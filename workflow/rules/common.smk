@@ -66,6 +66,23 @@ def train_runtime(wildcards, attempt):
     return scaled_resource(wildcards.study, wildcards.sweep, "runtime", attempt)
 
 
+def train_gpu(wildcards):
+    return PLAN.resource(wildcards.study, wildcards.sweep, "gpu")
+
+
+# Points of at most this many minutes (a sweep's `resources: runtime`) are small enough to bundle.
+BUNDLE_MAX_MINUTES = 30
+
+
+def train_group(wildcards):
+    """Small CPU points share group jobs on a cluster (fewer, fuller SLURM jobs, run one after
+    another); GPU points and long points are one job each."""
+    runtime = PLAN.resource(wildcards.study, wildcards.sweep, "runtime")
+    if train_gpu(wildcards) or runtime > BUNDLE_MAX_MINUTES:
+        return None
+    return "train_bundle"
+
+
 def sweep_results(wildcards):
     return PLAN.run_files(wildcards.study, wildcards.sweep)
 
@@ -92,6 +109,10 @@ def rerun_mem_mb(wildcards, attempt):
 
 def rerun_runtime(wildcards, attempt):
     return scaled_resource(wildcards.study, PLAN.rerun_point(wildcards.study)[0], "runtime", attempt)
+
+
+def rerun_gpu(wildcards):
+    return PLAN.resource(wildcards.study, PLAN.rerun_point(wildcards.study)[0], "gpu")
 
 
 def rerun_params(wildcards):

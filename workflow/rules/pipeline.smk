@@ -5,6 +5,8 @@
 
 # One job per sweep point. Checkpoints go to work/ (not a declared output, so Snakemake
 # does not delete them when a job is interrupted); outputs are written atomically at the end.
+# On a cluster, CPU points are bundled into group jobs (`train_bundle`, sized by the profile's
+# group-components); GPU points (a sweep's `resources: gpu`) stay one job each.
 rule train:
     input:
         unpack(train_inputs),
@@ -23,6 +25,9 @@ rule train:
     resources:
         mem_mb=train_mem_mb,
         runtime=train_runtime,
+        gpu=train_gpu,
+    group:
+        train_group
     conda:
         "../../environment.yml"
     script:
@@ -88,6 +93,7 @@ rule rerun_check:
     resources:
         mem_mb=rerun_mem_mb,
         runtime=rerun_runtime,
+        gpu=rerun_gpu,
     conda:
         "../../environment.yml"
     script:

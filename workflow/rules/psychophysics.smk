@@ -3,6 +3,12 @@
 # grids and settings in config/psychophysics.yaml.
 
 
+# Data rules run beside the controller, never in a cluster queue: they are quick, and compute
+# nodes often cannot reach the internet that download rules need.
+localrules:
+    psychophysics_photos,
+
+
 # Generated data: the photographs bundled with scikit-image, grey and colour, as one file.
 rule psychophysics_photos:
     output:
