@@ -20,6 +20,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/pipeline.smk"
 include: "workflow/rules/psychophysics.smk"
+include: "workflow/rules/popcoding.smk"
 
 
 rule all:

@@ -67,12 +67,18 @@ def finished(repo) -> Path:
 def test_dry_run_lists_every_job_of_the_quick_config(repo):
     proc = snakemake(repo, "-n", "--profile", "profiles/local")
     jobs = planned_jobs(proc.stdout)
-    # quick grid: linear 3x2, orientation 2 models x 3 (kappa, rotation) x 2, hue 2x2, supervised 5x2
-    assert jobs["train"] == 6 + 12 + 4 + 10
-    assert jobs["aggregate"] == 4
-    assert jobs["figure_data"] == jobs["draw_figure"] == 6
-    assert jobs["study_claims"] == 1 and jobs["all_claims"] == 1
-    assert jobs["psychophysics_photos"] == 1
+    # psychophysics: linear 3x2, orientation 2 models x 3 (kappa, rotation) x 2, hue 2x2,
+    # supervised 5x2; popcoding: one job per (configuration, seed), every rate inside it
+    popcoding = {"lognormal": 2, "gaussian": 1, "mixture": 2, "neurons": 3, "samples": 2,
+                 "activity": 2, "decoder": 2, "frequency": 2}
+    assert jobs["train"] == 6 + 12 + 4 + 10 + sum(popcoding.values())
+    assert jobs["aggregate"] == 4 + len(popcoding)
+    assert jobs["figure_data"] == jobs["draw_figure"] == 6 + 14
+    assert jobs["study_claims"] == 2 and jobs["all_claims"] == 1
+    assert jobs["psychophysics_photos"] == 1 and jobs["popcoding_moore"] == 1
+    # stimulus sets are shared: (lognormal, 500) x 2 seeds, (lognormal, 50), (gaussian, 500),
+    # (mixture, 50), (mixture, 500), (frequency, 500)
+    assert jobs["popcoding_stimuli"] == 7
 
 
 def test_named_figure_target_plans_only_its_sweep(repo):
@@ -111,7 +117,7 @@ def test_slurm_profile_dry_run(repo):
                 os.environ.pop(key)
             else:
                 os.environ[key] = value
-    assert planned_jobs(proc.stdout)["train"] == 32
+    assert planned_jobs(proc.stdout)["train"] == 32 + 16  # psychophysics + popcoding
 
 
 def test_tiny_run_produces_every_figure_and_claims(finished):

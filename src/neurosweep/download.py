@@ -24,6 +24,10 @@ class DownloadError(RuntimeError):
     """The file could not be fetched; the message says which URL and how to place it by hand."""
 
 
+class ChecksumError(DownloadError):
+    """The server sent a file, but not the one expected (wrong SHA-256 on every attempt)."""
+
+
 def sha256_of(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -39,7 +43,7 @@ def fetch(url: str, dest: str | os.PathLike, sha256: str, retries: int = 3,
     if dest.exists() and sha256_of(dest) == sha256:
         log.info("%s already present with the right checksum", dest)
         return dest
-    last_problem = "no attempt made"
+    last_problem, mismatches = "no attempt made", 0
     for attempt in range(1, retries + 1):
         try:
             with atomic_path(dest) as tmp:
@@ -51,10 +55,12 @@ def fetch(url: str, dest: str | os.PathLike, sha256: str, retries: int = 3,
         except (_ChecksumMismatch, urllib.error.URLError, OSError, ValueError,
                 http.client.HTTPException) as problem:  # e.g. BadStatusLine, IncompleteRead
             last_problem = str(problem)
+            mismatches += isinstance(problem, _ChecksumMismatch)
             log.warning("download of %s failed (attempt %d/%d): %s", url, attempt, retries, problem)
             if attempt < retries:
                 time.sleep(backoff * attempt)
-    raise DownloadError(
+    error = ChecksumError if mismatches == retries else DownloadError
+    raise error(
         f"could not download {url} after {retries} attempts ({last_problem}).\n"
         f"If this machine is offline, fetch the file elsewhere and place it at {dest} "
         f"(its SHA-256 must be {sha256}); the workflow will then use it.")

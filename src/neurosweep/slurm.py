@@ -209,7 +209,7 @@ def submit_point(study: str, sweep: str, point: str, *, root: Path,
     # Fail here, not in the queue: a bad config, an unknown point or missing data.
     plan = load_plan(root, configfiles, scale)
     path = point_path(plan, study, sweep, point)
-    check_inputs(root, plan.inputs(study, sweep), sweep)
+    check_inputs(root, plan.inputs(study, sweep, path), sweep)
     require_slurm()
     executor = _executor(root, POINT_LOGS, job_name=f"neurosweep-{study}-{sweep}",
                          time_min=time_min, mem_mb=mem_mb, partition=_site(partition, "PARTITION"),
@@ -257,7 +257,7 @@ def train_point(root: str, study: str, sweep: str, point: str, configfiles: Sequ
     os.chdir(root)  # the plan's paths are relative to the repository root, as in Snakemake
     _log_to_stderr()
     plan = load_plan(root, configfiles, scale)
-    inputs = plan.inputs(study, sweep)
+    inputs = plan.inputs(study, sweep, point)
     check_inputs(Path(root), inputs, sweep)
     train = resolve(study, get_spec(study).trainers[sweep])
     params = dict(plan.params(study, sweep, point))

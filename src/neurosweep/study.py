@@ -13,6 +13,7 @@ import importlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .config import ConfigError, load_validated
 from .sweep import Sweep, SweepError, build_sweep
@@ -28,6 +29,8 @@ class FigureSpec:
     sweep: str
     data: str  # "module:function" taking list[Run] and returning dict of arrays
     draw: str  # module (in the study package) whose draw(data) returns a Figure
+    # Other files the data function reads, {keyword: path}: passed as data(runs, **inputs)
+    inputs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -37,14 +40,19 @@ class StudySpec:
     trainers: dict[str, str]  # sweep -> "module:function"
     claims: dict[str, str]  # sweep -> "module:function" taking list[Run], returning list[Claim]
     figures: dict[str, FigureSpec]
-    # sweep -> {input name: path}: files a sweep's training jobs read (passed in params)
+    # sweep -> {input name: path}: files a sweep's training jobs read (passed in params). A path
+    # may name the point's parameters, e.g. "data/{prior}/seed~{seed}.npz", filled per point.
     inputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    # sweep -> {keyword: path}: other files its claims function reads, claims(runs, **inputs)
+    claim_inputs: dict[str, dict[str, str]] = field(default_factory=dict)
     # The claim id under which the paper's numbering lists "same seed, same result", and the
     # sweep whose first point the check re-trains (pick one whose training draws random numbers)
     rerun_claim: str = "rerun"
     rerun_sweep: str = ""
     # Sweeps that run only when the config defines them (stages that are off by default)
     optional: tuple[str, ...] = ()
+    # Checks across settings that a schema cannot express: params -> problem text or None
+    check_point: Callable[[dict], str | None] | None = None
 
 
 def get_spec(study: str) -> StudySpec:
@@ -93,4 +101,8 @@ def build_sweeps(study: str, block: dict, source: str) -> dict[str, Sweep]:
             sweeps[name] = build_sweep(name, sweep_spec)
         except SweepError as error:
             raise ConfigError(f"{source}: {study}.sweeps.{name}: {error}") from None
+        for point in sweeps[name].points if spec.check_point else ():
+            problem = spec.check_point(sweeps[name].params(point.path))
+            if problem:
+                raise ConfigError(f"{source}: {study}.sweeps.{name}, point {point.path}: {problem}")
     return sweeps

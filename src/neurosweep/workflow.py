@@ -83,8 +83,15 @@ class Plan:
     def point_id(self, study: str, sweep: str, point: str) -> str:
         return self.sweep(study, sweep).lookup(point).id
 
-    def inputs(self, study: str, sweep: str) -> dict[str, str]:
-        return dict(self._studies[study].spec.inputs.get(sweep, {}))
+    def inputs(self, study: str, sweep: str, point: str) -> dict[str, str]:
+        """Files a point's training job reads; paths may name the point's parameters."""
+        templates = self._studies[study].spec.inputs.get(sweep, {})
+        values = self.params(study, sweep, point)
+        try:
+            return {name: path.format(**values) for name, path in templates.items()}
+        except KeyError as missing:
+            raise ConfigError(f"config/{study}.yaml: sweep {study}.{sweep} needs setting {missing} "
+                              f"(its input files are named after it)") from None
 
     def resource(self, study: str, sweep: str, key: str) -> int:
         return int(self._studies[study].block["sweeps"][sweep]["resources"][key])
@@ -113,11 +120,20 @@ class Plan:
     def rerun_inputs(self, study: str) -> dict[str, str]:
         sweep, point = self.rerun_point(study)
         run = self.run_dir(study, sweep, point)
-        return {**self.inputs(study, sweep), "reference": f"{run}/result.npz",
+        return {**self.inputs(study, sweep, point), "reference": f"{run}/result.npz",
                 "record": f"{run}/record.json"}
 
     def all_sweep_files(self, study: str) -> list[str]:
         return [f for sweep in self._studies[study].sweeps for f in self.sweep_files(study, sweep)]
+
+    def claim_inputs(self, study: str) -> dict[str, str]:
+        """Other files the claims of the study's configured sweeps read, {keyword: path}."""
+        plan = self._studies[study]
+        return {name: path for sweep in plan.sweeps
+                for name, path in plan.spec.claim_inputs.get(sweep, {}).items()}
+
+    def figure_inputs(self, study: str, figure: str) -> dict[str, str]:
+        return dict(self.figure(study, figure).inputs)
 
     def draw_code(self, study: str, figure: str) -> str:
         path = Path(draw_module_file(study, self.figure(study, figure).draw))

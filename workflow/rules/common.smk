@@ -46,7 +46,7 @@ def train_params(wildcards):
 
 
 def train_inputs(wildcards):
-    return PLAN.inputs(wildcards.study, wildcards.sweep)
+    return PLAN.inputs(wildcards.study, wildcards.sweep, wildcards.point)
 
 
 def train_point_id(wildcards):
@@ -87,8 +87,10 @@ def sweep_results(wildcards):
     return PLAN.run_files(wildcards.study, wildcards.sweep)
 
 
-def figure_sweep_files(wildcards):
-    return PLAN.sweep_files(wildcards.study, PLAN.figure(wildcards.study, wildcards.figure).sweep)
+def figure_data_inputs(wildcards):
+    sweep = PLAN.figure(wildcards.study, wildcards.figure).sweep
+    arrays, index = PLAN.sweep_files(wildcards.study, sweep)
+    return {"arrays": arrays, "index": index, **PLAN.figure_inputs(wildcards.study, wildcards.figure)}
 
 
 def figure_draw_code(wildcards):
@@ -97,6 +99,10 @@ def figure_draw_code(wildcards):
 
 def study_sweep_files(wildcards):
     return PLAN.all_sweep_files(wildcards.study)
+
+
+def study_claim_inputs(wildcards):
+    return PLAN.claim_inputs(wildcards.study)
 
 
 def rerun_inputs(wildcards):

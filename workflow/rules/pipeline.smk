@@ -51,7 +51,7 @@ rule aggregate:
 
 rule figure_data:
     input:
-        figure_sweep_files,
+        unpack(figure_data_inputs),
     output:
         "results/{study}/figures/{figure}.npz",
     log:
@@ -102,6 +102,7 @@ rule rerun_check:
 
 rule study_claims:
     input:
+        unpack(study_claim_inputs),
         sweeps=study_sweep_files,
         rerun="results/{study}/rerun_check.json",
     output:

@@ -8,5 +8,6 @@ sm = snakemake  # noqa: F821
 study, figure = sm.wildcards.study, sm.wildcards.figure
 with log_to(sm.log[0]):
     spec = get_spec(study).figures[figure]
-    runs = read_sweep(sm.input[0], sm.input[1])
-    write_npz(sm.output[0], resolve(study, spec.data)(runs))
+    runs = read_sweep(sm.input.arrays, sm.input.index)
+    extra = {name: str(sm.input[name]) for name in spec.inputs}  # other files it reads
+    write_npz(sm.output[0], resolve(study, spec.data)(runs, **extra))

@@ -13,7 +13,8 @@ with log_to(sm.log[0]):
     claims = []
     for arrays, index in zip(files[0::2], files[1::2]):
         sweep = arrays.split(f"{study}/", 1)[1].split("/", 1)[0]
-        claims += resolve(study, spec.claims[sweep])(read_sweep(arrays, index))
+        extra = {name: str(sm.input[name]) for name in spec.claim_inputs.get(sweep, {})}
+        claims += resolve(study, spec.claims[sweep])(read_sweep(arrays, index), **extra)
     rerun = read_json(sm.input.rerun)
     complete = len(rerun["record_fields"]) == 4
     claims.append(Claim(
