@@ -46,8 +46,11 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def write_files(directory: Path, corrupt: str | None = None) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    for name, body in upstream_bytes().items():
+    files = upstream_bytes()
+    if corrupt is not None and corrupt not in files:
+        raise ValueError(f"no file {corrupt!r} to corrupt; files: {sorted(files)}")
+    for name, body in files.items():
         if name == corrupt:
-            body = body.replace(b"0.66", b"0.67")  # one limen changed: the checksum must catch it
+            body = body.rstrip(b"\n") + b"1\n"  # the last limen gains a digit: still a valid table
         (directory / name).write_bytes(body)
     return directory

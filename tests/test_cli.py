@@ -32,6 +32,8 @@ def test_validate_subprocess_in_repo():
     assert result.stdout.splitlines() == [
         "psychophysics (quick): linear 6 points, orientation 12 points, hue 4 points, "
         "supervised 10 points",
+        "popcoding (quick): lognormal 2 points, gaussian 1 point, mixture 2 points, neurons 3 points, "
+        "samples 2 points, activity 2 points, decoder 2 points, frequency 2 points",
         "configuration is valid"]
 
 
@@ -136,8 +138,11 @@ def test_config_reference_lists_every_setting_of_every_sweep():
     from neurosweep.config import load_yaml
 
     text = render(ROOT)
-    quick = load_yaml(ROOT / "config" / "psychophysics.yaml")["psychophysics"]["quick"]["sweeps"]
-    for sweep, spec in quick.items():
-        assert f"### sweep `{sweep}`" in text
-        for key in list(spec["settings"]) + list(spec["grid"]):
-            assert f"| `{key}` |" in text, (sweep, key)
+    for study in load_yaml(ROOT / "workflow" / "schemas" / "config.schema.yaml")["properties"]["studies"]["items"]["enum"]:
+        section = text[text.index(f"## `config/{study}.yaml`"):]
+        headings = [line for line in section.splitlines() if line.startswith("### sweep")]
+        for scale in load_yaml(ROOT / "config" / f"{study}.yaml")[study].values():
+            for sweep, spec in scale["sweeps"].items():
+                assert any(f"`{sweep}`" in line for line in headings), (study, sweep)
+                for key in list(spec["settings"]) + list(spec["grid"]):
+                    assert f"| `{key}` |" in section, (study, sweep, key)

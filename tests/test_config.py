@@ -216,7 +216,7 @@ def _config():
 
 def test_plan_from_real_config():
     plan = Plan.from_config(_config(), root=ROOT)
-    assert plan.scale == "quick" and plan.studies == ["psychophysics"]
+    assert plan.scale == "quick" and plan.studies == ["psychophysics", "popcoding"]
     counts = {name: len(s.points) for name, s in plan.study("psychophysics").sweeps.items()}
     assert counts == {"linear": 6, "orientation": 12, "hue": 4, "supervised": 10}
     files = plan.run_files("psychophysics", "linear")
@@ -297,3 +297,49 @@ def test_plan_missing_sweep_names_file(tmp_path):
     with pytest.raises(ConfigError) as info:
         Plan.from_config(_config(), root=root)
     assert "config/psychophysics.yaml" in str(info.value) and "hue" in str(info.value)
+
+
+# --- points that several sweeps share ---------------------------------------------------------
+
+def _tiny_popcoding_plan(**sweep_overrides):
+    config = load_yaml(ROOT / "tests" / "config" / "tiny_popcoding.yaml")
+    config["popcoding"]["tiny"]["sweeps"].update(sweep_overrides)
+    return Plan.from_config(config, root=ROOT)
+
+
+def test_identical_points_of_two_sweeps_share_one_run():
+    # a neurons sweep with the main sweep's settings: its N = 5 point is the main sweep's seed 0
+    tiny = load_yaml(ROOT / "tests" / "config" / "tiny_popcoding.yaml")["popcoding"]["tiny"]["sweeps"]
+    assert tiny["lognormal"]["settings"]["n_neurons"] == 5
+    plan = _tiny_popcoding_plan(neurons={"grid": {"n_neurons": [2, 5], "seed": [0]},
+                                         "settings": tiny["lognormal"]["settings"]})
+    assert plan.owner("popcoding", "neurons", "n_neurons~5/seed~0") == ("lognormal", "seed~0")
+    assert plan.owner("popcoding", "neurons", "n_neurons~2/seed~0") == ("neurons", "n_neurons~2/seed~0")
+    assert plan.owner("popcoding", "lognormal", "seed~0") == ("lognormal", "seed~0")
+    assert plan.run_files("popcoding", "neurons") == [
+        "results/popcoding/runs/neurons/n_neurons~2/seed~0/result.npz",
+        "results/popcoding/runs/neurons/n_neurons~2/seed~0/record.json",
+        "results/popcoding/runs/lognormal/seed~0/result.npz",
+        "results/popcoding/runs/lognormal/seed~0/record.json"]
+    # the sweep still lists its own points (aggregation labels runs with them)
+    assert plan.sweep("popcoding", "neurons").paths == ["n_neurons~2/seed~0", "n_neurons~5/seed~0"]
+
+
+def test_points_differing_in_a_setting_or_an_input_file_are_not_shared():
+    tiny = load_yaml(ROOT / "tests" / "config" / "tiny_popcoding.yaml")["popcoding"]["tiny"]["sweeps"]
+    settings = tiny["lognormal"]["settings"]
+    # one setting differs (more epochs): trained separately
+    plan = _tiny_popcoding_plan(neurons={"grid": {"n_neurons": [5], "seed": [0]},
+                                         "settings": {**settings, "epochs": 5}})
+    assert plan.owner("popcoding", "neurons", "n_neurons~5/seed~0") == ("neurons", "n_neurons~5/seed~0")
+    # same settings, but another seed reads another stimulus file: trained separately
+    plan = _tiny_popcoding_plan(neurons={"grid": {"n_neurons": [5], "seed": [3]}, "settings": settings})
+    assert plan.owner("popcoding", "neurons", "n_neurons~5/seed~3") == ("neurons", "n_neurons~5/seed~3")
+
+
+def test_owner_of_unknown_point_is_a_clear_error():
+    from neurosweep.sweep import SweepError
+
+    plan = _tiny_popcoding_plan()
+    with pytest.raises(SweepError, match="not a point of sweep 'neurons'"):
+        plan.owner("popcoding", "neurons", "n_neurons~9/seed~0")

@@ -49,6 +49,12 @@ def test_tiny_run_makes_every_figure_claims_and_downloads_moore(finished, served
                      for p in (results / "data" / "stimuli").rglob("*.npz"))
     assert "prior~lognormal/samples~40/seed~1.npz" in stimuli and len(stimuli) == 7
     assert planned_jobs(snakemake(finished, "-n", *TINY).stdout) == {}
+    # neurons N = 5 is the lognormal sweep's seed 0: trained once, aggregated in both sweeps
+    runs = results / "runs"
+    assert not (runs / "neurons" / "n_neurons~5").exists()
+    assert (runs / "lognormal" / "seed~0" / "result.npz").exists()
+    table = pd.read_csv(results / "neurons" / "metrics.csv")
+    assert table["n_neurons"].tolist() == [2, 5]
 
 
 @pytest.mark.parametrize("figure", FIGURES)
@@ -61,7 +67,7 @@ def test_each_figure_target_redraws_alone(finished, figure):
 def test_paper_named_target_redraws_fig9_without_training(finished):
     (finished / "results" / "popcoding" / "figures" / "fig9.pdf").unlink()
     proc = snakemake(finished, "--profile", "profiles/local", *TINY, "--", "popcoding_fig9")
-    assert planned_jobs(proc.stdout) == {"draw_figure": 1, "popcoding_fig9": 1}
+    assert planned_jobs(proc.stdout + proc.stderr) == {"draw_figure": 1, "popcoding_fig9": 1}
     assert (finished / "results" / "popcoding" / "figures" / "fig9.pdf").exists()
 
 

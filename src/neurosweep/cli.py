@@ -36,7 +36,9 @@ def cmd_points(args) -> int:
         sweep = plan.sweep(args.study, name)
         print(f"# {args.study}/{name}: {len(sweep.points)} points")
         for point in sweep.points:
-            print(f"{point.id}  {plan.run_dir(args.study, name, point.path)}")
+            owner = plan.owner(args.study, name, point.path)
+            shared = "" if owner == (name, point.path) else f"  ({point.path}: the same run as {owner[0]} {owner[1]})"
+            print(f"{point.id}  {plan.run_dir(args.study, name, point.path)}{shared}")
     return 0
 
 
@@ -44,7 +46,7 @@ def cmd_validate(args) -> int:
     plan = _plan(args)
     for study in plan.studies:
         counts = {name: len(s.points) for name, s in plan.study(study).sweeps.items()}
-        print(f"{study} ({plan.scale}): " + ", ".join(f"{k} {v} points" for k, v in counts.items()))
+        print(f"{study} ({plan.scale}): " + ", ".join(f"{k} {v} point{'s' * (v != 1)}" for k, v in counts.items()))
     print("configuration is valid")
     return 0
 

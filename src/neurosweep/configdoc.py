@@ -18,14 +18,24 @@ list of values, crossed), optional `zip` (axes varying together), `exclude` (poi
 """
 
 
-def describe(schema: dict, defs: dict) -> tuple[str, str]:
-    """(allowed values, description) of one property schema, following one $ref."""
-    if "$ref" in schema:
-        target = defs[schema["$ref"].split("/")[-1]]
-        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+def follow(schema: dict, root: dict) -> dict:
+    """A property schema with its local $ref (a JSON pointer into ``root``) merged in; keys
+    written beside the $ref (a description, say) win."""
+    while "$ref" in schema:
+        node = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = {**node, **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
+
+
+def describe(schema: dict, root: dict) -> tuple[str, str]:
+    """(allowed values, description) of one property schema."""
+    schema = follow(schema, root)
     if schema.get("type") == "array" and "items" in schema:
-        allowed, _ = describe(schema["items"], defs)
-        return f"list of {allowed}", schema.get("description", "")
+        allowed, _ = describe(schema["items"], root)
+        description = schema.get("description") or follow(schema["items"], root).get("description", "")
+        return f"list of {allowed}", " ".join(str(description).split()).replace("|", "\\|")
     if "enum" in schema:
         allowed = " \\| ".join(f"`{v}`" for v in schema["enum"])
     else:
@@ -44,31 +54,41 @@ def describe(schema: dict, defs: dict) -> tuple[str, str]:
     return allowed, text.replace("|", "\\|")  # a bare | would split the table cell
 
 
-def table(properties: dict, defs: dict) -> list[str]:
+def table(properties: dict, root: dict) -> list[str]:
     lines = ["| key | allowed | meaning |", "|---|---|---|"]
     for key, sub in properties.items():
-        allowed, text = describe(sub, defs)
+        allowed, text = describe(sub, root)
         lines.append(f"| `{key}` | {allowed} | {text} |")
     return lines
 
 
 def study_section(study: str, schema: dict) -> list[str]:
-    defs = schema["$defs"]
     lines = [f"## `config/{study}.yaml`", "", schema.get("description", ""), ""]
-    for sweep in defs["scale"]["properties"]["sweeps"]["properties"]:
-        spec = defs[sweep]
-        lines += [f"### sweep `{sweep}`", "", " ".join(spec.get("description", "").split()), ""]
-        lines += ["Grid axes:", ""] + table(spec["properties"]["grid"]["properties"], defs) + [""]
-        settings = spec["properties"].get("settings", {}).get("properties", {})
+    sweeps = schema["$defs"]["scale"]["properties"]["sweeps"]
+    if sweeps.get("description"):
+        lines += [" ".join(sweeps["description"].split()), ""]
+    # Sweeps declared by the same $ref share one schema: document it once, under all their names
+    groups: dict[str, list[str]] = {}
+    for sweep, sub in sweeps["properties"].items():
+        groups.setdefault(sub.get("$ref", sweep), []).append(sweep)
+    for names in groups.values():
+        spec = follow(sweeps["properties"][names[0]], schema)
+        title = "sweep" if len(names) == 1 else "sweeps"
+        lines += [f"### {title} " + ", ".join(f"`{name}`" for name in names), ""]
+        if spec.get("description"):
+            lines += [" ".join(spec["description"].split()), ""]
+        grid = follow(spec["properties"]["grid"], schema)
+        lines += ["Grid axes:", ""] + table(grid["properties"], schema) + [""]
+        settings = follow(spec["properties"].get("settings", {}), schema).get("properties", {})
         if settings:
-            lines += ["Settings:", ""] + table(settings, defs) + [""]
+            lines += ["Settings:", ""] + table(settings, schema) + [""]
     return lines
 
 
 def render(root: str | Path = ".") -> str:
     schemas = Path(root) / "workflow" / "schemas"
     top = load_yaml(schemas / "config.schema.yaml")
-    lines = [HEADER, "## `config/config.yaml`", ""] + table(top["properties"], {}) + [""]
+    lines = [HEADER, "## `config/config.yaml`", ""] + table(top["properties"], top) + [""]
     for path in sorted(schemas.glob("*.schema.yaml")):
         if path.name != "config.schema.yaml":
             lines += study_section(path.name.removesuffix(".schema.yaml"), load_yaml(path))

@@ -193,16 +193,24 @@ class Checkpoint:
 
 
 def library_versions() -> dict[str, str]:
-    import matplotlib
-    import scipy
+    """Versions of the libraries a result depends on, read from the installed packages'
+    metadata (importing scipy and matplotlib just for their version would cost a training job
+    two seconds of start-up)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(package: str) -> str:
+        try:
+            return version(package)
+        except PackageNotFoundError:
+            return "not installed"
 
     return {
         "python": platform.python_version(),
         "neurosweep": __version__,
         "torch": torch.__version__,
         "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "matplotlib": matplotlib.__version__,
+        "scipy": installed("scipy"),
+        "matplotlib": installed("matplotlib"),
     }
 
 

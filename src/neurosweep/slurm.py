@@ -257,6 +257,7 @@ def train_point(root: str, study: str, sweep: str, point: str, configfiles: Sequ
     os.chdir(root)  # the plan's paths are relative to the repository root, as in Snakemake
     _log_to_stderr()
     plan = load_plan(root, configfiles, scale)
+    sweep, point = plan.owner(study, sweep, point)  # a point shared with another sweep trains there
     inputs = plan.inputs(study, sweep, point)
     check_inputs(Path(root), inputs, sweep)
     train = resolve(study, get_spec(study).trainers[sweep])

@@ -6,6 +6,7 @@ without a workflow. All output paths are defined here and nowhere else.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ class Plan:
         self.scale = scale
         self._studies = studies
         self.root = root
+        self._owners = self._find_shared_points()
 
     @classmethod
     def from_config(cls, config: dict, root: str | os.PathLike = ".") -> "Plan":
@@ -96,9 +98,35 @@ class Plan:
     def resource(self, study: str, sweep: str, key: str) -> int:
         return int(self._studies[study].block["sweeps"][sweep]["resources"][key])
 
+    # --- points that several sweeps share ---------------------------------------------------
+    def _find_shared_points(self) -> dict[tuple[str, str, str], tuple[str, str]]:
+        """(study, sweep, point) -> the (sweep, point) that trains it.
+
+        Two points of a study with the same trainer, the same params and the same input files
+        are the same training run (a study's default configuration often appears in several
+        sweeps, e.g. as one value of a population-size sweep and as the main sweep's seed 0).
+        The first of them in config order trains it; the others read its run directory."""
+        owners = {}
+        for study, plan in self._studies.items():
+            first: dict[str, tuple[str, str]] = {}
+            for name, sweep in plan.sweeps.items():
+                for path in sweep.paths:
+                    key = json.dumps([plan.spec.trainers[name], sweep.params(path),
+                                      self.inputs(study, name, path)], sort_keys=True, default=str)
+                    owners[(study, name, path)] = first.setdefault(key, (name, path))
+        return owners
+
+    def owner(self, study: str, sweep: str, point: str) -> tuple[str, str]:
+        """The (sweep, point) whose training job makes this point's results (itself, unless an
+        earlier sweep of the study has an identical point)."""
+        self.sweep(study, sweep).lookup(point)  # a clear error for an unknown point
+        return self._owners[(study, sweep, point)]
+
     # --- paths ------------------------------------------------------------------------------
     def run_dir(self, study: str, sweep: str, point: str) -> str:
-        return f"{RESULTS}/{study}/runs/{sweep}/{point}"
+        """Where a point's results live: under the sweep that trains it (see :meth:`owner`)."""
+        owner_sweep, owner_point = self.owner(study, sweep, point)
+        return f"{RESULTS}/{study}/runs/{owner_sweep}/{owner_point}"
 
     def run_files(self, study: str, sweep: str) -> list[str]:
         files = []

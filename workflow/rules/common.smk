@@ -87,6 +87,10 @@ def sweep_results(wildcards):
     return PLAN.run_files(wildcards.study, wildcards.sweep)
 
 
+def sweep_points(wildcards):
+    return PLAN.sweep(wildcards.study, wildcards.sweep).paths
+
+
 def figure_data_inputs(wildcards):
     sweep = PLAN.figure(wildcards.study, wildcards.figure).sweep
     arrays, index = PLAN.sweep_files(wildcards.study, sweep)

@@ -37,6 +37,8 @@ rule train:
 rule aggregate:
     input:
         sweep_results,
+    params:
+        points=sweep_points,
     output:
         arrays="results/{study}/{sweep}/runs.npz",
         index="results/{study}/{sweep}/runs.json",

@@ -44,6 +44,11 @@ def in_range(rates: np.ndarray, low: float, high: float) -> np.ndarray:
     return (rates >= low - 1e-9) & (rates <= high + 1e-9)
 
 
+def from_rate(rates: np.ndarray, low: float) -> np.ndarray:
+    """The rates ≥ low, or the highest rate when a (test) grid stops below it."""
+    return rates >= min(low, rates.max()) - 1e-9
+
+
 def rate_error(runs: Sequence[Run], low: float, high: float) -> float:
     """Largest |R − R*| over every model whose target lies in [low, high]."""
     rates = rates_of(runs)
@@ -62,7 +67,7 @@ def lognormal(runs: Sequence[Run]) -> list[Claim]:
     mi, r = seed_mean(runs, "MI"), seed_mean(runs, "R")
     mse = seed_mean(runs, "MSE")
     mid = in_range(rates, 0.5, 1.8)
-    high = rates >= 1.8 - 1e-9
+    high = from_rate(rates, 1.8)
     low_rate, high_rate = np.argmin(rates), int(np.argmin(np.abs(rates - 2.1)))
     width_rho = max(float(np.max(run.arrays["width_rho"][rates >= 0.5])) for run in runs)
     median_width = np.median(np.stack([run.arrays["width"] for run in runs]), axis=(0, 2))
@@ -125,10 +130,15 @@ def samples(runs: Sequence[Run]) -> list[Claim]:
     groups = by_axis(runs, "n_samples")
     small, large = min(groups), max(groups)
     gap_small, gap_large = train_test_gap(groups[small]), train_test_gap(groups[large])
-    top = np.argmax(rates_of(runs))
+    # Over every R* ≥ 1 (where the paper sees the gap open), not at the highest R* alone: there
+    # a small population is saturated (R > its information capacity) and the train-test
+    # difference of that one model is erratic (at quick scale, N = 6: 0.2 nats at R* = 2.4 but
+    # 2.5-14 nats at R* = 1.1-2.1).
+    high = from_rate(rates_of(runs), 1.0)
     return [
-        Claim("P13", f"few training samples open a train-test gap: (D_test - D_train) at n = {small} minus at n = {large}, highest R* (nats)",
-              float(gap_small[top] - gap_large[top]), 0.1, INF,
+        Claim("P13", f"few training samples open a train-test gap: mean over R* >= 1 of (D_test - D_train) "
+              f"at n = {small} minus at n = {large} (nats)",
+              float(np.mean(gap_small[high] - gap_large[high])), 0.1, INF,
               note=f"test-train per R*, n={small}: {fmt(gap_small)}; n={large}: {fmt(gap_large)}"),
     ]
 

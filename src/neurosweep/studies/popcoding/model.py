@@ -142,10 +142,12 @@ def log_prior_patterns(p: Params, patterns: Tensor) -> Tensor:
 def decoder_on_patterns(p: Params, patterns: Tensor) -> tuple[Tensor, Tensor]:
     """(μ, log s) [K, P]: the decoder runs once per step on all patterns, shared over the batch."""
     k = p["w1"].shape[0]
-    # (baddbmm fuses the bias; the read-out is computed as [K, 2, P] so that its matmuls have
-    # the long pattern axis as columns, which BLAS runs several times faster than [K, P, 2])
-    hidden = torch.relu(torch.baddbmm(p["b1"][:, None, :], patterns.expand(k, *patterns.shape), p["w1"]))
-    out = torch.baddbmm(p["b2"][:, :, None], p["w2"].transpose(1, 2), hidden.transpose(1, 2))
+    # Computed as [K, M, P] (hidden units × patterns): every matmul then has the long pattern
+    # axis as columns and every tensor, including the ReLU's gradient, stays contiguous, which
+    # runs several times faster on CPU than the textbook [K, P, M] layout.
+    patterns_t = patterns.T.expand(k, *patterns.T.shape)
+    hidden = torch.relu(torch.baddbmm(p["b1"][:, :, None], p["w1"].transpose(1, 2), patterns_t))
+    out = torch.baddbmm(p["b2"][:, :, None], p["w2"].transpose(1, 2), hidden)
     return out[:, 0], out[:, 1]
 
 
