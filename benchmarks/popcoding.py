@@ -77,6 +77,8 @@ def paper_model_epochs() -> float:
     total = 0
     for name, sweep in plan.study("popcoding").sweeps.items():
         for point in sweep.points:
+            if plan.owner("popcoding", name, point.path) != (name, point.path):
+                continue  # trained once, for the sweep listed first
             params = sweep.params(point.path)
             scale = params["n_samples"] / 2000 * 2 ** params["n_neurons"] / 2 ** 12
             total += len(params["rates"]) * int(params["epochs"]) * scale

@@ -95,7 +95,9 @@ AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 # a quick scheduler: tests submit many short jobs
 SchedulerParameters=sched_interval=1,bf_interval=1
-KillWait=10
+# seconds between SIGTERM and SIGKILL (SLURM's default): a cancelled controller needs them to
+# cancel the jobs it submitted; with 10 s a loaded machine sometimes killed it first
+KillWait=30
 $( ((GPUS > 0)) && echo GresTypes=gpu)
 NodeName=$NODE NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$memory $( ((GPUS > 0)) && echo "Gres=gpu:$GPUS") State=UNKNOWN
 PartitionName=cpu Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
