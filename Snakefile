@@ -21,6 +21,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/pipeline.smk"
 include: "workflow/rules/psychophysics.smk"
 include: "workflow/rules/popcoding.smk"
+include: "workflow/rules/feedback.smk"
 
 
 rule all:

@@ -34,6 +34,9 @@ def test_validate_subprocess_in_repo():
         "supervised 10 points",
         "popcoding (quick): lognormal 2 points, gaussian 1 point, mixture 2 points, neurons 3 points, "
         "samples 2 points, activity 2 points, decoder 2 points, frequency 2 points",
+        "feedback (quick): seeds 2 points, noise 4 points, sources 3 points, frequency 1 point, "
+        "generalise 2 points, controls 3 points, tau_input 24 points, nfb 4 points, width 10 points, "
+        "nfb_width 4 points, population 1 point, dale 1 point, dale_target 6 points",
         "configuration is valid"]
 
 

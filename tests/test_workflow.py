@@ -74,9 +74,14 @@ def test_dry_run_lists_every_job_of_the_quick_config(repo):
     popcoding = {"lognormal": 2, "gaussian": 1, "mixture": 2, "neurons": 3 - 1, "samples": 2 - 1,
                  "activity": 2 - 1, "decoder": 2 - 1, "frequency": 2}
     assert jobs["train"] == 6 + 12 + 4 + 10 + sum(popcoding.values())
-    assert jobs["aggregate"] == 4 + len(popcoding)
-    assert jobs["figure_data"] == jobs["draw_figure"] == 6 + 14
-    assert jobs["study_claims"] == 2 and jobs["all_claims"] == 1
+    # feedback: 65 points, 55 that train (the others are another sweep's default), in 7 packs:
+    # modulation seed 0 (19 points) and seed 1 (12), three sources, spatial seed 0 (9) and
+    # seed 1 (5), dale (6), controls (3)
+    assert jobs["train_pack"] == 7 and jobs["publish_point"] == 55
+    assert jobs["aggregate"] == 4 + len(popcoding) + 13
+    assert jobs["figure_data"] == jobs["draw_figure"] == 6 + 14 + 16
+    assert jobs["study_claims"] == 3 and jobs["all_claims"] == 1
+    assert jobs["feedback_test_contexts"] == 1
     assert jobs["psychophysics_photos"] == 1 and jobs["popcoding_moore"] == 1
     # stimulus sets are shared: (lognormal, 500) x 2 seeds, (lognormal, 50), (gaussian, 500),
     # (mixture, 50), (mixture, 500), (frequency, 500)
@@ -119,7 +124,9 @@ def test_slurm_profile_dry_run(repo):
                 os.environ.pop(key)
             else:
                 os.environ[key] = value
-    assert planned_jobs(proc.stdout)["train"] == 32 + 12  # psychophysics + popcoding
+    jobs = planned_jobs(proc.stdout)
+    assert jobs["train"] == 32 + 12  # psychophysics + popcoding
+    assert jobs["train_pack"] == 7  # feedback
 
 
 def test_tiny_run_produces_every_figure_and_claims(finished):

@@ -40,6 +40,24 @@ def style() -> Iterator[None]:
         yield
 
 
+def letter(ax, text: str) -> None:
+    """A panel letter (a, b, ...) above the axes' top-left corner."""
+    ax.text(-0.18, 1.05, text, transform=ax.transAxes, fontweight="bold", fontsize=11, va="bottom")
+
+
+def grid_of(n: int, width: float = 7.2, per_row: int = 3, height: float = 2.4):
+    """A figure with n lettered panels, per_row to a row (unused slots hidden)."""
+    rows = (n + per_row - 1) // per_row
+    fig, axes = plt.subplots(rows, per_row, figsize=(width, height * rows), constrained_layout=True,
+                             squeeze=False)
+    axes = axes.ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    for ax, text in zip(axes, "abcdefghijklmnop"):
+        letter(ax, text)
+    return fig, axes[:n]
+
+
 def save_figure(figure, pdf_path: str | os.PathLike, png_path: str | os.PathLike) -> None:
     # Fixed metadata keeps the PDF identical when nothing changed.
     with atomic_path(pdf_path) as tmp:

@@ -256,3 +256,87 @@ def run_point(train: TrainFn, params: dict, *, result_path: str | os.PathLike,
     ckpt.clear()
     log.info("%s: done in %.1f s", name, wall)
     return record
+
+
+PackTrainFn = Callable[[list, "Checkpoint"], "list[tuple[dict, dict[str, np.ndarray]]]"]
+
+
+def reusable_result(member: dict) -> bool:
+    """True when a member's published result was made with exactly its params (a pack that
+    gained or lost members since then need not train it again)."""
+    run = Path(member["run_dir"])
+    record_path, result_path = run / "record.json", run / "result.npz"
+    if not (record_path.exists() and result_path.exists()):
+        return False
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, ValueError):
+        return False
+    return record.get("params_hash") == params_hash(member["params"])
+
+
+def run_pack(train_pack: PackTrainFn, members: list[dict], *, staging_dir: str | os.PathLike,
+             manifest_path: str | os.PathLike, work_dir: str | os.PathLike | None,
+             name: str = "pack", threads: int = 1, checkpoint_every: int = 200) -> dict:
+    """Train the members of one pack in this process and stage each member's result and record
+    under ``staging_dir/<sweep>/<point>/``; members whose published result already has their
+    params are copied instead of trained. Writes the manifest last."""
+    import shutil
+
+    staging = Path(staging_dir)
+    reused = [m for m in members if reusable_result(m)]
+    to_train = [m for m in members if m not in reused]
+    for member in reused:
+        target = staging / member["sweep"] / member["point"]
+        target.mkdir(parents=True, exist_ok=True)
+        for file in ("result.npz", "record.json"):
+            shutil.copyfile(Path(member["run_dir"]) / file, target / file)
+    log.info("%s: %d members, %d to train, %d already done with the same params",
+             name, len(members), len(to_train), len(reused))
+    wall = 0.0
+    if to_train:
+        configure_threads(threads)
+        seed_everything(int(to_train[0]["params"]["seed"]))
+        ckpt = Checkpoint(work_dir, every_steps=checkpoint_every, name=name,
+                          params_hash=params_hash([m["params"] for m in to_train]))
+        signals = [getattr(signal, sig) for sig in STOP_SIGNALS if hasattr(signal, sig)]
+        previous = {sig: signal.signal(sig, ckpt.request_stop) for sig in signals}
+        started = time.time()
+        try:
+            results = train_pack([dict(m["params"]) for m in to_train], ckpt)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        wall = time.time() - started
+        if len(results) != len(to_train):
+            raise RuntimeError(f"{name}: the pack trainer returned {len(results)} results for "
+                               f"{len(to_train)} members")
+        for member, (metrics, arrays) in zip(to_train, results):
+            target = staging / member["sweep"] / member["point"]
+            record = {
+                "name": f"{member['sweep']}/{member['point']}",
+                "point_id": member["id"],
+                "params": member["params"],
+                "params_hash": params_hash(member["params"]),
+                "seed": int(member["params"]["seed"]),
+                "metrics": metrics,
+                "wall_seconds": round(wall, 3),
+                "pack": {"name": name, "trained_together": len(to_train), "members": len(members)},
+                "resumed_from_step": ckpt.resumed_from,
+                "checkpoints_saved": ckpt.saves,
+                "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+                "slurm": slurm_context(),
+                "host": socket.gethostname(),
+                "cuda_available": torch.cuda.is_available(),
+                "versions": library_versions(),
+                "command": sys.argv[:1],
+            }
+            write_npz(target / "result.npz", arrays)
+            write_json(target / "record.json", record)
+        ckpt.clear()
+    manifest = {"pack": name, "wall_seconds": round(wall, 3),
+                "members": [{"sweep": m["sweep"], "point": m["point"], "id": m["id"],
+                             "reused": m in reused} for m in members]}
+    write_json(manifest_path, manifest)
+    log.info("%s: done in %.1f s", name, wall)
+    return manifest

@@ -53,6 +53,13 @@ class StudySpec:
     optional: tuple[str, ...] = ()
     # Checks across settings that a schema cannot express: params -> problem text or None
     check_point: Callable[[dict], str | None] | None = None
+    # Packing: several points trained in one job (one process), each still with its own result
+    # files. ``pack`` maps a point's params to the name of its pack, a readable path such as
+    # "variant~spatial/seed~0" (points with the same name train together); ``pack_trainer``,
+    # "module:function", trains a list of points: (list[params], Checkpoint) -> list of
+    # (metrics, arrays). In a packed study every point belongs to a pack.
+    pack: Callable[[dict], str] | None = None
+    pack_trainer: str = ""
 
 
 def get_spec(study: str) -> StudySpec:

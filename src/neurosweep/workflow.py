@@ -15,7 +15,7 @@ from typing import Sequence
 from .claims import read_claims, summary
 from .config import ConfigError, deep_merge, load_validated, validate, load_yaml
 from .study import FigureSpec, StudySpec, build_sweeps, draw_module_file, get_spec, load_study_config
-from .sweep import Sweep, SweepError
+from .sweep import Sweep, SweepError, parse_path
 
 __all__ = ["Plan", "ConfigError", "load_plan"]
 
@@ -30,11 +30,12 @@ class StudyPlan:
 
 
 class Plan:
-    def __init__(self, scale: str, studies: dict[str, StudyPlan], root: Path):
+    def __init__(self, scale: str, studies: dict[str, StudyPlan], root: Path, pack: bool = True):
         self.scale = scale
         self._studies = studies
         self.root = root
         self._owners = self._find_shared_points()
+        self._packs = self._find_packs(pack)
 
     @classmethod
     def from_config(cls, config: dict, root: str | os.PathLike = ".") -> "Plan":
@@ -52,7 +53,7 @@ class Plan:
                 raise ConfigError(f"config/{name}.yaml: scale {config['scale']!r} does not define "
                                   f"sweeps {missing}, which the study's figures need")
             studies[name] = StudyPlan(spec=spec, block=block, sweeps=sweeps)
-        return cls(config["scale"], studies, root)
+        return cls(config["scale"], studies, root, pack=config.get("pack", True))
 
     # --- what exists -------------------------------------------------------------------
     @property
@@ -122,6 +123,74 @@ class Plan:
         self.sweep(study, sweep).lookup(point)  # a clear error for an unknown point
         return self._owners[(study, sweep, point)]
 
+    # --- packs: several points trained in one job ----------------------------------------------
+    def _find_packs(self, enabled: bool) -> dict[str, dict[str, list[tuple[str, str]]]]:
+        """study -> pack name -> its points (sweep, point), for studies that pack. Only points
+        that train (owners) are members; with packing off every point is a pack of one."""
+        packs: dict[str, dict[str, list[tuple[str, str]]]] = {}
+        for study, plan in self._studies.items():
+            if plan.spec.pack is None:
+                continue
+            packs[study] = {}
+            for name, sweep in plan.sweeps.items():
+                for path in sweep.paths:
+                    if self._owners[(study, name, path)] != (name, path):
+                        continue
+                    pack = plan.spec.pack(sweep.params(path)) if enabled else f"sweep~{name}/{path}"
+                    try:
+                        parse_path(pack)
+                    except SweepError as error:
+                        raise ConfigError(f"study {study}: pack name {pack!r} of {name}/{path} is not "
+                                          f"a path of key~value parts ({error})") from None
+                    packs[study].setdefault(pack, []).append((name, path))
+        return packs
+
+    def packed(self, study: str) -> bool:
+        return study in self._packs
+
+    @property
+    def packed_studies(self) -> list[str]:
+        return list(self._packs)
+
+    def packs(self, study: str) -> dict[str, list[tuple[str, str]]]:
+        return self._packs.get(study, {})
+
+    def pack_of(self, study: str, sweep: str, point: str) -> str:
+        owner = self.owner(study, sweep, point)
+        for pack, members in self._packs[study].items():
+            if owner in members:
+                return pack
+        raise SweepError(f"{study}/{sweep}/{point} belongs to no pack")
+
+    def _pack(self, study: str, pack: str) -> list[tuple[str, str]]:
+        try:
+            return self._packs[study][pack]
+        except KeyError:
+            raise SweepError(f"study {study!r} has no pack {pack!r}") from None
+
+    def pack_members(self, study: str, pack: str) -> list[dict]:
+        """What a pack's job needs of each member: sweep, point, id, params (with the paths
+        of the files it reads) and where its published result goes."""
+        members = []
+        for sweep, point in self._pack(study, pack):
+            params = {**self.params(study, sweep, point), **self.inputs(study, sweep, point)}
+            members.append({"sweep": sweep, "point": point, "id": self.point_id(study, sweep, point),
+                            "params": params, "run_dir": self.run_dir(study, sweep, point)})
+        return members
+
+    def pack_inputs(self, study: str, pack: str) -> list[str]:
+        files = {path for sweep, point in self._pack(study, pack)
+                 for path in self.inputs(study, sweep, point).values()}
+        return sorted(files)
+
+    def pack_resource(self, study: str, pack: str, key: str) -> int:
+        """The largest of the members' sweeps' resources: members train side by side, so a pack
+        takes about as long as its longest member."""
+        return max(self.resource(study, sweep, key) for sweep, _ in self._pack(study, pack))
+
+    def pack_dir(self, study: str, pack: str) -> str:
+        return f"{RESULTS}/{study}/packs/{pack}"
+
     # --- paths ------------------------------------------------------------------------------
     def run_dir(self, study: str, sweep: str, point: str) -> str:
         """Where a point's results live: under the sweep that trains it (see :meth:`owner`)."""
@@ -140,8 +209,12 @@ class Plan:
 
     def rerun_point(self, study: str) -> tuple[str, str]:
         """The point re-trained by the rerun check: the first point of the study's rerun sweep
-        (by default its first sweep)."""
+        (by default its first sweep). In a packed study, the first point of its smallest pack:
+        re-trained alone, it retraces its pack's computation exactly when the pack has one member."""
         plan = self._studies[study]
+        if self.packed(study):
+            smallest = min(self.packs(study).values(), key=len)
+            return smallest[0]
         sweep = plan.spec.rerun_sweep or next(iter(plan.sweeps))
         return sweep, self.sweep(study, sweep).points[0].path
 

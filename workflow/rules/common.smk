@@ -19,6 +19,10 @@ except ConfigError as error:
     raise WorkflowError(f"configuration error: {error}") from None
 
 STUDY_PATTERN = "|".join(PLAN.studies) or "no-study"
+# Studies that train their points several to a job (packs) publish each point from its pack;
+# the others train one point per job. Each kind of study matches only its own rule.
+PACKED_PATTERN = "|".join(PLAN.packed_studies) or "no-study"
+UNPACKED_PATTERN = "|".join(s for s in PLAN.studies if not PLAN.packed(s)) or "no-study"
 
 
 wildcard_constraints:
@@ -30,6 +34,7 @@ wildcard_constraints:
 
 # Aggregation, figures and claims are quick: never send them to a cluster queue.
 localrules:
+    publish_point,
     aggregate,
     figure_data,
     draw_figure,
@@ -83,6 +88,32 @@ def train_group(wildcards):
     return "train_bundle"
 
 
+def pack_params(wildcards):
+    return PLAN.pack_members(wildcards.study, wildcards.pack)
+
+
+def pack_inputs(wildcards):
+    return PLAN.pack_inputs(wildcards.study, wildcards.pack)
+
+
+def pack_mem_mb(wildcards, attempt):
+    return PLAN.pack_resource(wildcards.study, wildcards.pack, "mem_mb") * attempt
+
+
+def pack_runtime(wildcards, attempt):
+    return PLAN.pack_resource(wildcards.study, wildcards.pack, "runtime") * attempt
+
+
+def pack_gpu(wildcards):
+    return PLAN.pack_resource(wildcards.study, wildcards.pack, "gpu")
+
+
+def published_from(wildcards):
+    """The manifest of the pack that trains this point (publish_point's input)."""
+    pack = PLAN.pack_of(wildcards.study, wildcards.sweep, wildcards.point)
+    return {"manifest": f"{PLAN.pack_dir(wildcards.study, pack)}/pack.json"}
+
+
 def sweep_results(wildcards):
     return PLAN.run_files(wildcards.study, wildcards.sweep)
 
@@ -128,6 +159,20 @@ def rerun_gpu(wildcards):
 def rerun_params(wildcards):
     sweep, point = PLAN.rerun_point(wildcards.study)
     return {"sweep": sweep, "point": point, "values": PLAN.params(wildcards.study, sweep, point)}
+
+
+def publish_point(manifest, sweep, point, result, record, log):
+    """Copy one point's staged files from its pack to the point's own result paths."""
+    import shutil
+
+    staged = Path(manifest).parent / "members" / sweep / point
+    Path(log).parent.mkdir(parents=True, exist_ok=True)
+    Path(log).write_text(f"published {sweep}/{point} from {staged}\n")
+    for source, target in ((staged / "result.npz", result), (staged / "record.json", record)):
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(f"{target}.tmp")
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
 
 
 def print_claims_summary():

@@ -21,6 +21,8 @@ rule train:
         "logs/{study}/train/{sweep}/{point}.log",
     benchmark:
         "results/{study}/benchmarks/{sweep}/{point}.tsv"
+    wildcard_constraints:
+        study=UNPACKED_PATTERN,
     threads: 1
     resources:
         mem_mb=train_mem_mb,
@@ -32,6 +34,52 @@ rule train:
         "../../environment.yml"
     script:
         "../scripts/train.py"
+
+
+# Packed studies: one job trains every point of a pack side by side (an ensemble in one process)
+# and stages each point's files; `publish_point` then puts each in its usual place, so
+# aggregation, figures and claims stay per point. Points whose published result has the same
+# params are copied, not trained again, when a pack gains members (a sweep was extended).
+rule train_pack:
+    input:
+        pack_inputs,
+    output:
+        manifest="results/{study}/packs/{pack}/pack.json",
+        members=directory("results/{study}/packs/{pack}/members"),
+    params:
+        members=pack_params,
+        work_dir="work/{study}/packs/{pack}",
+    log:
+        "logs/{study}/train/packs/{pack}.log",
+    benchmark:
+        "results/{study}/benchmarks/packs/{pack}.tsv"
+    wildcard_constraints:
+        study=PACKED_PATTERN,
+        pack="[A-Za-z0-9_]+~[^/]+(/[A-Za-z0-9_]+~[^/]+)*",
+    threads: 1
+    resources:
+        mem_mb=pack_mem_mb,
+        runtime=pack_runtime,
+        gpu=pack_gpu,
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/train_pack.py"
+
+
+# Copies two small files: runs inside Snakemake's own process (no new Python, no queue).
+rule publish_point:
+    input:
+        unpack(published_from),
+    output:
+        result="results/{study}/runs/{sweep}/{point}/result.npz",
+        record="results/{study}/runs/{sweep}/{point}/record.json",
+    log:
+        "logs/{study}/publish/{sweep}/{point}.log",
+    wildcard_constraints:
+        study=PACKED_PATTERN,
+    run:
+        publish_point(input.manifest, wildcards.sweep, wildcards.point, output.result, output.record, log[0])
 
 
 rule aggregate:

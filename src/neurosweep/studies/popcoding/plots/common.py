@@ -5,20 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-
-def letter(ax, text: str) -> None:
-    ax.text(-0.18, 1.05, text, transform=ax.transAxes, fontweight="bold", fontsize=11, va="bottom")
-
-
-def grid_of(n: int, width: float = 7.2, per_row: int = 3):
-    rows = (n + per_row - 1) // per_row
-    fig, axes = plt.subplots(rows, per_row, figsize=(width, 2.4 * rows), constrained_layout=True, squeeze=False)
-    axes = axes.ravel()
-    for ax in axes[n:]:
-        ax.set_visible(False)
-    for ax, text in zip(axes, "abcdefghijklmnop"):
-        letter(ax, text)
-    return fig, axes[:n]
+from neurosweep.figures import grid_of, letter  # noqa: F401  (the drawings import them from here)
 
 
 def dr_panel(ax, data, prefix: str = "", label: str | None = None, colour=None, key: str = "D") -> None:

@@ -1,0 +1,164 @@
+"""Benchmark: feedback-study training, per model and packed, against the original's per-sample loop.
+
+Run from the repository root:
+
+    .venv/bin/python benchmarks/feedback.py              # paper sizes: SpatialNet, LSTM 100, 32 x 1000 steps
+    .venv/bin/python benchmarks/feedback.py --steps 200  # shorter contexts, quicker
+
+Measured side by side in this one run, each variant in its own single-threaded process, on the
+same batch sizes (SpatialNet, N_z = 100, N_FB = 4, 32 contexts of n_t steps):
+
+  * loop: a re-creation, written for this benchmark, of how the original trains: ``nn.LSTM``
+    called once per sample with sequence length 1, the network stepped in Python, a list of
+    every state kept for backpropagation;
+  * single: this project's training step for one model (input drive precomputed per context,
+    fused LSTM cell, read-out and filter folded into one matmul per step);
+  * packed: the same step with P models stacked as an ensemble (one pack of sweep points).
+
+It prints seconds per batch and model-batches per second, the ratios, the original's 2.7 s per
+batch measured on the development machine when the issue was filed (a reference number, not
+re-measured here), and the CPU-hours the paper configuration (config/feedback.yaml, paper) would
+take packed as the workflow packs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ORIGINAL_SECONDS_PER_BATCH = 2.7  # SpatialNet, LSTM 100, 32 contexts x 1000 steps (the issue)
+
+
+def loop_batch(steps: int, batch: int, hidden: int, n_z: int) -> float:
+    """One training batch the original's way; returns its seconds."""
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    n_s, n_fb = 2, 4
+    lstm = nn.LSTM(2 * n_s, hidden)
+    readout = nn.Linear(hidden, n_fb)
+    w_x, w_ro = 0.5 * torch.randn(n_z, n_s), 0.5 * torch.randn(n_s, n_z)
+    theta = 2 * math.pi * torch.arange(n_z) / n_z
+    kernel = torch.exp(torch.cos(theta[:, None] - 2 * math.pi * torch.arange(n_fb)[None] / n_fb) / 0.2)
+    kernel = kernel / kernel.max(0).values
+    optimiser = torch.optim.Adam(list(lstm.parameters()) + list(readout.parameters()), lr=1e-3)
+    x = torch.randn(steps, batch, n_s)
+    s = torch.randn(steps, batch, n_s)
+    start = time.perf_counter()
+    state = None
+    m = torch.zeros(batch, n_z)
+    ys, ms = [], []
+    for t in range(steps):
+        z = m * (x[t] @ w_x.T)
+        y = z @ w_ro.T
+        out, state = lstm(torch.cat([x[t], y], -1)[None], state)
+        m = m + (readout(out[0]) @ kernel.T - m) / 100.0
+        ys.append(y)
+        ms.append(m)
+    loss = sum(nn.functional.smooth_l1_loss(y, s[t]) for t, y in enumerate(ys))
+    optimiser.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_value_(lstm.parameters(), 1.0)
+    optimiser.step()
+    return time.perf_counter() - start
+
+
+def ours_batch(members: int, steps: int, batch: int, hidden: int, n_z: int, repeats: int) -> float:
+    from neurosweep.studies.feedback import model, training
+
+    specs = [model.MemberSpec("spatial", 2, hidden, tau=100, n_z=n_z, seed=k) for k in range(members)]
+    tasks = [training.TaskSpec(sources="chords", context_length=steps, seed=k) for k in range(members)]
+    training.train_ensemble(specs, tasks, n_batches=1, batch_size=batch, lr=1e-3)  # warm-up
+    start = time.perf_counter()
+    training.train_ensemble(specs, tasks, n_batches=repeats, batch_size=batch, lr=1e-3)
+    return (time.perf_counter() - start) / repeats
+
+
+def child(variant: str, args) -> dict:
+    import torch
+
+    from neurosweep.harness import configure_threads
+
+    configure_threads(1)
+    torch.set_num_threads(1)
+    if variant == "loop":
+        loop_batch(20, args.batch, args.hidden, args.n_z)  # warm-up
+        seconds = min(loop_batch(args.steps, args.batch, args.hidden, args.n_z) for _ in range(args.repeats))
+        members = 1
+    else:
+        members = 1 if variant == "single" else args.members
+        seconds = ours_batch(members, args.steps, args.batch, args.hidden, args.n_z, args.repeats)
+    return {"variant": variant, "members": members, "seconds_per_batch": seconds,
+            "model_batches_per_second": members / seconds}
+
+
+def paper_model_batches() -> tuple[int, int, float]:
+    """(packs, trained points, model-batches) of the paper configuration, as the workflow packs it."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from neurosweep.workflow import load_plan
+
+    plan = load_plan(ROOT, scale="paper")
+    packs = plan.packs("feedback")
+    total = 0.0
+    points = 0
+    for members in packs.values():
+        for sweep, point in members:
+            params = plan.params("feedback", sweep, point)
+            if params["variant"] == "control":
+                continue  # feed-forward MLPs: seconds, not hours
+            total += int(params["batches"]) * int(params["context_length"]) / 1000
+            points += 1
+    return len(packs), points, total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=1000, help="context length n_t")
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--hidden", type=int, default=100)
+    parser.add_argument("--n-z", type=int, default=100)
+    parser.add_argument("--members", type=int, default=16, help="models in the packed variant")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args)))
+        return
+    results = {}
+    for variant in ("loop", "single", "packed"):
+        command = [sys.executable, __file__, "--child", variant, "--steps", str(args.steps),
+                   "--batch", str(args.batch), "--hidden", str(args.hidden), "--n-z", str(args.n_z),
+                   "--members", str(args.members), "--repeats", str(args.repeats)]
+        out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT,
+                             env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""}).stdout
+        results[variant] = r = json.loads(out.strip().splitlines()[-1])
+        print(f"{variant:7s} P={r['members']:2d}  {r['seconds_per_batch']:.3f} s/batch  "
+              f"{r['model_batches_per_second']:.2f} model-batches/s", flush=True)
+    loop, single, packed = (results[v]["model_batches_per_second"] for v in ("loop", "single", "packed"))
+    print(f"\nSpatialNet, LSTM {args.hidden}, {args.batch} contexts x {args.steps} steps, one thread per process")
+    print(f"single / loop  : {single / loop:.1f}x  (one model)")
+    print(f"packed / loop  : {packed / loop:.1f}x  (model-batches per second, {args.members} models packed)")
+    print(f"packed / single: {packed / single:.1f}x")
+    if args.steps == 1000 and args.hidden == 100 and args.batch == 32:
+        reference = 1 / ORIGINAL_SECONDS_PER_BATCH
+        print(f"single / original code: {single / reference:.1f}x, packed / original code: {packed / reference:.1f}x "
+              f"(the original's {ORIGINAL_SECONDS_PER_BATCH} s/batch, a reference number from the issue)")
+    packs, points, work = paper_model_batches()
+    scale = args.steps / 1000  # the benchmark's batches in units of 1000-step batches
+    cpu = work / (packed * scale) / 3600
+    print(f"paper configuration: {points} trained networks in {packs} packs, {work:,.0f} model-batches of 1000 steps "
+          f"-> {cpu:,.0f} CPU-hours packed, {work / (loop * scale) / 3600:,.0f} with the per-sample loop")
+    print("GPU: not measured (no GPU on this machine). The step is launch-bound, so on one GPU a pack's wall time "
+          f"per batch would be about a single model's; if so, the {packs} packs take about "
+          f"{work / (single * scale) / 3600 / max(1, points / packs):,.0f} GPU-hours (an estimate, not a measurement)")
+
+
+if __name__ == "__main__":
+    main()

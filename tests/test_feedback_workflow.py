@@ -1,0 +1,77 @@
+"""The feedback study through Snakemake (tiny config): packs trained as ensembles and published
+per point, every figure, claims, figures redrawn alone, a sweep extended without retraining."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from neurosweep.io import read_json
+from test_workflow import copy_repo, planned_jobs, snakemake
+
+pytestmark = pytest.mark.workflow
+TINY = ["--configfile", "tests/config/tiny_feedback.yaml"]
+FIGURES = ["fig1", "fig1e", "fig2", "fig3", "fig3e", "fig4", "fig5", "fig6", "fig7",
+           "figS1", "figS2", "figS3", "figS5", "figS6", "figS7", "figS8"]
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    repo = copy_repo(tmp_path_factory.mktemp("feedback") / "repo")
+    snakemake(repo, "--profile", "profiles/local", *TINY)
+    return repo
+
+
+def test_tiny_run_makes_every_figure_and_claim(finished):
+    results = finished / "results" / "feedback"
+    for figure in FIGURES:
+        for ext in ("npz", "pdf", "png"):
+            assert (results / "figures" / f"{figure}.{ext}").stat().st_size > 0, (figure, ext)
+    claims = pd.read_csv(results / "claims.tsv", sep="\t")
+    assert {"F0", "F1", "F5", "F6", "F11", "F12a", "F15", "F17", "F20"} <= set(claims["claim"])
+    assert claims.loc[claims["claim"] == "F0", "passed"].item() == "pass"
+    assert planned_jobs(snakemake(finished, "-n", *TINY).stdout) == {}
+
+
+def test_points_are_trained_in_packs_and_published_one_by_one(finished):
+    results = finished / "results" / "feedback"
+    manifests = sorted((results / "packs").rglob("pack.json"))
+    # tiny: modulation (2 seeds), three sources, spatial, dale, controls
+    assert len(manifests) == 6
+    biggest = max((read_json(m) for m in manifests), key=lambda m: len(m["members"]))
+    assert biggest["pack"].startswith("feedback/variant~modulation/sources~2/seed~0")
+    assert len(biggest["members"]) >= 8
+    record = read_json(results / "runs" / "tau_input" / "tau~20" / "inputs~y" / "seed~0" / "record.json")
+    assert record["pack"]["trained_together"] == len(biggest["members"])
+    assert record["params"]["tau"] == 20 and record["params"]["inputs"] == "y"
+    # the default point of tau_input is the seeds sweep's seed 0: trained once
+    assert not (results / "runs" / "tau_input" / "tau~1" / "inputs~xy").exists()
+    table = pd.read_csv(results / "tau_input" / "metrics.csv")
+    assert len(table) == 6 and table["clarity"].notna().all()
+
+
+@pytest.mark.parametrize("figure", ["fig2", "fig5", "figS8"])
+def test_figure_targets_redraw_alone(finished, figure):
+    target = f"results/feedback/figures/{figure}.pdf"
+    jobs = planned_jobs(snakemake(finished, "-n", "--forcerun", "draw_figure", *TINY, "--", target).stdout)
+    assert jobs == {"draw_figure": 1}
+
+
+def test_extending_a_sweep_trains_only_the_new_points(finished, tmp_path):
+    """One more τ: the modulation pack of seed 0 gains members; it trains only them, copies the
+    others, and every earlier result stays byte-identical."""
+    results = finished / "results" / "feedback"
+    old = results / "runs" / "noise" / "noise~0.1" / "seed~0" / "result.npz"
+    before = old.read_bytes()
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("feedback: {tiny: {sweeps: {tau_input: {grid: {tau: [1, 20, 40], inputs: [xy, x, y], seed: [0]}}}}}\n")
+    proc = snakemake(finished, "--profile", "profiles/local", "--configfile", "tests/config/tiny_feedback.yaml",
+                     str(extra))
+    jobs = planned_jobs(proc.stdout + proc.stderr)
+    assert jobs["train_pack"] == 1
+    manifest = next(read_json(m) for m in (results / "packs").rglob("pack.json")
+                    if read_json(m)["pack"].startswith("feedback/variant~modulation/sources~2/seed~0"))
+    trained = [m for m in manifest["members"] if not m["reused"]]
+    assert sorted(m["point"] for m in trained) == ["tau~40/inputs~x/seed~0", "tau~40/inputs~xy/seed~0",
+                                                   "tau~40/inputs~y/seed~0"]
+    assert old.read_bytes() == before
