@@ -58,20 +58,19 @@ def test_figure_targets_redraw_alone(finished, figure):
 
 
 def test_extending_a_sweep_trains_only_the_new_points(finished, tmp_path):
-    """One more τ: the modulation pack of seed 0 gains members; it trains only them, copies the
-    others, and every earlier result stays byte-identical."""
+    """One more N_I: the Dale pack gains members; it trains only them, copies the others, and
+    every earlier result stays byte-identical."""
     results = finished / "results" / "feedback"
-    old = results / "runs" / "noise" / "noise~0.1" / "seed~0" / "result.npz"
+    old = results / "runs" / "dale_target" / "target~both" / "n_inh~3" / "seed~0" / "result.npz"
     before = old.read_bytes()
     extra = tmp_path / "extra.yaml"
-    extra.write_text("feedback: {tiny: {sweeps: {tau_input: {grid: {tau: [1, 20, 40], inputs: [xy, x, y], seed: [0]}}}}}\n")
+    extra.write_text("feedback: {tiny: {sweeps: {dale_target: {grid: {target: [both, exc], n_inh: [0, 3, 5], seed: [0]}}}}}\n")
     proc = snakemake(finished, "--profile", "profiles/local", "--configfile", "tests/config/tiny_feedback.yaml",
                      str(extra))
     jobs = planned_jobs(proc.stdout + proc.stderr)
     assert jobs["train_pack"] == 1
     manifest = next(read_json(m) for m in (results / "packs").rglob("pack.json")
-                    if read_json(m)["pack"].startswith("feedback/variant~modulation/sources~2/seed~0"))
+                    if read_json(m)["pack"].startswith("feedback/variant~dale/"))
     trained = [m for m in manifest["members"] if not m["reused"]]
-    assert sorted(m["point"] for m in trained) == ["tau~40/inputs~x/seed~0", "tau~40/inputs~xy/seed~0",
-                                                   "tau~40/inputs~y/seed~0"]
+    assert sorted(m["point"] for m in trained) == ["target~both/n_inh~5/seed~0", "target~exc/n_inh~5/seed~0"]
     assert old.read_bytes() == before
