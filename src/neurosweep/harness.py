@@ -24,12 +24,14 @@ A SIGKILL loses at most ``NEUROSWEEP_CHECKPOINT_SECONDS`` (default 60) of traini
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import platform
 import random
+import shutil
 import signal
 import socket
 import sys
@@ -214,6 +216,41 @@ def library_versions() -> dict[str, str]:
     }
 
 
+@contextlib.contextmanager
+def stop_signals_save(ckpt: Checkpoint):
+    """While training, SIGUSR1 and SIGTERM make the checkpoint save and the run exit."""
+    signals = [getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name)]
+    previous = {sig: signal.signal(sig, ckpt.request_stop) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_record(name: str, point_id: str, params: dict, metrics: dict, wall: float,
+               ckpt: Checkpoint, **extra) -> dict:
+    """What a run's record.json says: the point, its metrics, and where and how it ran."""
+    return {
+        "name": name,
+        "point_id": point_id,
+        "params": params,
+        "params_hash": params_hash(params),
+        "seed": int(params["seed"]),
+        "metrics": metrics,
+        "wall_seconds": round(wall, 3),
+        **extra,
+        "resumed_from_step": ckpt.resumed_from,
+        "checkpoints_saved": ckpt.saves,
+        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+        "slurm": slurm_context(),
+        "host": socket.gethostname(),
+        "cuda_available": torch.cuda.is_available(),
+        "versions": library_versions(),
+        "command": sys.argv[:1],
+    }
+
+
 def run_point(train: TrainFn, params: dict, *, result_path: str | os.PathLike,
               record_path: str | os.PathLike, work_dir: str | os.PathLike | None,
               point_id: str = "", name: str = "run", threads: int = 1,
@@ -225,32 +262,11 @@ def run_point(train: TrainFn, params: dict, *, result_path: str | os.PathLike,
     seed_everything(int(params["seed"]))
     ckpt = Checkpoint(work_dir, every_steps=checkpoint_every, name=name,
                       params_hash=params_hash(params))
-    signals = [getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name)]
-    previous = {sig: signal.signal(sig, ckpt.request_stop) for sig in signals}
     started = time.time()
-    try:
+    with stop_signals_save(ckpt):
         metrics, arrays = train(dict(params), ckpt)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     wall = time.time() - started
-    record = {
-        "name": name,
-        "point_id": point_id,
-        "params": params,
-        "params_hash": params_hash(params),
-        "seed": int(params["seed"]),
-        "metrics": metrics,
-        "wall_seconds": round(wall, 3),
-        "resumed_from_step": ckpt.resumed_from,
-        "checkpoints_saved": ckpt.saves,
-        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
-        "slurm": slurm_context(),
-        "host": socket.gethostname(),
-        "cuda_available": torch.cuda.is_available(),
-        "versions": library_versions(),
-        "command": sys.argv[:1],
-    }
+    record = run_record(name, point_id, params, metrics, wall, ckpt)
     write_npz(result_path, arrays)
     write_json(record_path, record)
     ckpt.clear()
@@ -281,8 +297,6 @@ def run_pack(train_pack: PackTrainFn, members: list[dict], *, staging_dir: str |
     """Train the members of one pack in this process and stage each member's result and record
     under ``staging_dir/<sweep>/<point>/``; members whose published result already has their
     params are copied instead of trained. Writes the manifest last."""
-    import shutil
-
     staging = Path(staging_dir)
     reused = [m for m in members if reusable_result(m)]
     to_train = [m for m in members if m not in reused]
@@ -299,38 +313,18 @@ def run_pack(train_pack: PackTrainFn, members: list[dict], *, staging_dir: str |
         seed_everything(int(to_train[0]["params"]["seed"]))
         ckpt = Checkpoint(work_dir, every_steps=checkpoint_every, name=name,
                           params_hash=params_hash([m["params"] for m in to_train]))
-        signals = [getattr(signal, sig) for sig in STOP_SIGNALS if hasattr(signal, sig)]
-        previous = {sig: signal.signal(sig, ckpt.request_stop) for sig in signals}
         started = time.time()
-        try:
+        with stop_signals_save(ckpt):
             results = train_pack([dict(m["params"]) for m in to_train], ckpt)
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
         wall = time.time() - started
         if len(results) != len(to_train):
             raise RuntimeError(f"{name}: the pack trainer returned {len(results)} results for "
                                f"{len(to_train)} members")
         for member, (metrics, arrays) in zip(to_train, results):
             target = staging / member["sweep"] / member["point"]
-            record = {
-                "name": f"{member['sweep']}/{member['point']}",
-                "point_id": member["id"],
-                "params": member["params"],
-                "params_hash": params_hash(member["params"]),
-                "seed": int(member["params"]["seed"]),
-                "metrics": metrics,
-                "wall_seconds": round(wall, 3),
-                "pack": {"name": name, "trained_together": len(to_train), "members": len(members)},
-                "resumed_from_step": ckpt.resumed_from,
-                "checkpoints_saved": ckpt.saves,
-                "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
-                "slurm": slurm_context(),
-                "host": socket.gethostname(),
-                "cuda_available": torch.cuda.is_available(),
-                "versions": library_versions(),
-                "command": sys.argv[:1],
-            }
+            record = run_record(f"{member['sweep']}/{member['point']}", member["id"], member["params"],
+                                metrics, wall, ckpt, pack={"name": name, "trained_together": len(to_train),
+                                                           "members": len(members)})
             write_npz(target / "result.npz", arrays)
             write_json(target / "record.json", record)
         ckpt.clear()

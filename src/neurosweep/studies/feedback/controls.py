@@ -14,7 +14,7 @@ from torch import nn
 
 from neurosweep.harness import Checkpoint
 
-from . import analysis, data
+from . import analysis
 from .evaluate import trajectory
 from .training import TaskSpec, member_batch, source_table
 
@@ -115,5 +115,3 @@ def train_control(params: dict, task: TaskSpec, bank: dict[str, np.ndarray], ckp
               "linear_clarity": linear["clarity"], "linear_distance": linear["distance"]}
     return metrics, arrays
 
-
-__all__ = ["train_control", "linear_readout_control", "windows_of", "data"]
