@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from .io import read_json, read_npz, write_json, write_npz
 
@@ -35,8 +34,9 @@ def write_sweep(runs: list[Run], arrays_path: str | os.PathLike, table_path: str
     metrics_table(runs).to_csv(table_path, index=False)
 
 
-def metrics_table(runs: list[Run]) -> pd.DataFrame:
+def metrics_table(runs: list[Run]) -> "pd.DataFrame":
     """One tidy row per point: grid values followed by scalar metrics."""
+    import pandas as pd  # only the aggregation writes tables; figure jobs skip the import
     rows = []
     for run in runs:
         scalars = {k: v for k, v in run.metrics.items() if isinstance(v, (int, float, str, bool))}

@@ -12,10 +12,10 @@ import math
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
 
 from neurosweep.aggregate import Run
 from neurosweep.claims import Claim
+from neurosweep.statistics import spearman
 from neurosweep.io import read_json
 
 INF = math.inf
@@ -70,7 +70,7 @@ def noise(runs: Sequence[Run]) -> list[Claim]:
     low = [c for level, c in zip(levels, clarity) if level <= 0.03]
     return [
         Claim("F4a", "clarity falls as the input noise grows: Spearman rho(noise, clarity)",
-              float(stats.spearmanr(levels, clarity).statistic), -1, -0.8,
+              float(spearman(levels, clarity)), -1, -0.8,
               note=f"noise {fmt(levels)}: clarity {fmt(clarity)}"),
         Claim("F4b", "robust to moderate noise: clarity at sigma_n <= 0.03 within 0.1 of the least noisy",
               float(clarity[0] - min(low)), -INF, 0.1),

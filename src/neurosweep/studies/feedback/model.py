@@ -33,6 +33,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from . import bptt
+
 VARIANTS = ("modulation", "spatial", "dale")
 INPUTS = ("xy", "x", "y")
 TARGETS = ("both", "exc", "inh")
@@ -273,35 +275,39 @@ class Rollout:
 
 
 def feedforward_drive(ens: Ensemble, x: Tensor) -> dict[str, Tensor]:
-    """Everything that does not depend on the modulation, for a whole context at once.
-    x: [T, P, B, n_s] -> per step, [P, B, ...] tensors (lists over T)."""
+    """Everything that does not depend on the modulation, for a whole context at once, each
+    [T, P, B, ...]: the stimulus, the LSTM's input drive, and the network's drive (W^x x for
+    SpatialNet; z_L and the excitatory and inhibitory drives for Dale networks)."""
     t, p, b, n_s = x.shape
     flat = x.permute(1, 0, 2, 3).reshape(p, t * b, n_s)
     fx = ens.fixed
     weights = {**fx, **ens.params}
-    drive = {"x": x.unbind(0)}
-    see_x = fx["see_x"]
-    gates_x = torch.baddbmm(ens.params["lstm_b"], flat * see_x, ens.params["lstm_x"])
-    drive["gates_x"] = gates_x.reshape(p, t, b, -1).transpose(0, 1).unbind(0)
+
+    def per_step(values: Tensor) -> Tensor:  # [P, T·B, n] -> [T, P, B, n]
+        return values.reshape(p, t, b, -1).transpose(0, 1)
+
+    drive = {"x": x, "gates_x": per_step(torch.baddbmm(ens.params["lstm_b"], flat * fx["see_x"],
+                                                        ens.params["lstm_x"]))}
     if ens.variant == "spatial":
-        drive["z_in"] = torch.bmm(flat, fx["w_x"]).reshape(p, t, b, -1).transpose(0, 1).unbind(0)
+        drive["z_in"] = per_step(torch.bmm(flat, fx["w_x"]))
     elif ens.variant == "dale":
         z_low = torch.relu(torch.bmm(flat, fx["w_lx"]))
-        drive["z_low"] = z_low.reshape(p, t, b, -1).transpose(0, 1)
+        drive["z_low"] = per_step(z_low)
         # |W^{HL}|: excitatory weights stay positive when they are learned (Dale's law)
-        exc = torch.bmm(z_low, weights["w_hl"].abs())
-        drive["exc"] = exc.reshape(p, t, b, -1).transpose(0, 1).unbind(0)
-        drive["inh"] = torch.bmm(z_low, fx["w_inh"]).reshape(p, t, b, -1).transpose(0, 1).unbind(0)
+        drive["exc"] = per_step(torch.bmm(z_low, weights["w_hl"].abs()))
+        drive["inh"] = per_step(torch.bmm(z_low, fx["w_inh"]))
     return drive
 
 
 def rollout(ens: Ensemble, x: Tensor, state: State, freeze: Tensor | None = None,
-            record: bool = False) -> Rollout:
+            record: bool = False, fused: bool = True) -> Rollout:
     """Run the networks over one context (or several in a row). x: [T, P, B, n_s].
 
     ``freeze`` [T] (bool): at the steps where it is True the modulation keeps its value (the
     LSTM keeps running), the freeze protocol of Fig. 5. ``record`` keeps the population
-    activity (z or z_H), the modulation state and, for Dale networks, z_L."""
+    activity (z or z_H), the modulation state and, for Dale networks, z_L. When gradients are
+    needed (training), the steps run in :class:`bptt.FusedRollout`, which computes the same
+    thing with backpropagation written out (``fused=False``: autograd, step by step)."""
     prm, fx = ens.params, ens.fixed
     drive = feedforward_drive(ens, x)
     n_s = ens.specs[0].n_s
@@ -320,31 +326,38 @@ def rollout(ens: Ensemble, x: Tensor, state: State, freeze: Tensor | None = None
     # kernel into it would make an H x N_z matmul of an H x N_FB one)
     scale = fx["w0"] * rate if variant == "modulation" else rate
     read_w, read_b = out_w * scale, out_b * scale
+    w_ro = prm["w_ro"] if variant == "dale" else fx.get("w_ro", torch.zeros(p, 1, n_s))
+    if fused and torch.is_grad_enabled() and freeze is None and not record:
+        exc = drive.get("exc", torch.zeros(0))
+        y, l1, h, c, mod = bptt.FusedRollout.apply(
+            variant, n_s, {**fx, **{k: v for k, v in drive.items() if k not in ("gates_x", "exc")}},
+            drive["gates_x"], w_yh, read_w, read_b, out_w, out_b, w_ro, exc, h, c, mod)
+        return Rollout(y=y, state=State(h, c, mod), l1=l1)
     use_l1 = bool(fx["l1"].any())
-
+    steps = {key: value.unbind(0) for key, value in drive.items() if key != "z_low"}
     ys, l1 = [], torch.zeros(p)
     rec: dict[str, list] = {"z": [], "mod": []}
     frozen = freeze.tolist() if freeze is not None else [False] * x.shape[0]
-    for t, x_t in enumerate(drive["x"]):
+    for t, x_t in enumerate(steps["x"]):
         # the network's output, from the modulation of the previous step
         if variant == "modulation":
             y = (mod.view(p, b, n_s, n_s) * x_t.unsqueeze(-2)).sum(-1)
             z = None
         elif variant == "spatial":
-            z = mod * drive["z_in"][t]
-            y = torch.bmm(z, fx["w_ro"])
+            z = mod * steps["z_in"][t]
+            y = torch.bmm(z, w_ro)
         else:
             gain = 1 - torch.sigmoid(torch.bmm(mod, fx["kernel"]))  # p ∈ (0, 1) per unit
-            exc = drive["exc"][t] * (1 + fx["mod_exc"] * (gain - 1))
-            inh = drive["inh"][t] * (1 + fx["mod_inh"] * (gain - 1))
+            exc = steps["exc"][t] * (1 + fx["mod_exc"] * (gain - 1))
+            inh = steps["inh"][t] * (1 + fx["mod_inh"] * (gain - 1))
             z = torch.relu(exc - inh)
-            y = torch.bmm(z, prm["w_ro"])
+            y = torch.bmm(z, w_ro)
         ys.append(y)
         if record:
             rec["z"].append(z if z is not None else mod)
             rec["mod"].append(mod)
         # the modulator sees x (precomputed) and y
-        gates = torch.baddbmm(drive["gates_x"][t], torch.cat([y, h], -1), w_yh)
+        gates = torch.baddbmm(steps["gates_x"][t], torch.cat([y, h], -1), w_yh)
         h, c = LSTMCell.apply(gates, c)
         if use_l1:
             u = torch.baddbmm(out_b, h, out_w)

@@ -12,10 +12,10 @@ import math
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
 
 from neurosweep.aggregate import Run
 from neurosweep.claims import Claim
+from neurosweep.statistics import spearman
 
 from .moore import read_moore
 
@@ -85,7 +85,7 @@ def lognormal(runs: Sequence[Run]) -> list[Claim]:
         Claim("P5", "almost all the rate is information: min seed-mean MI / R for R* <= 1.8",
               float(np.min((mi / r)[rates <= 1.8 + 1e-9])), 0.95, 1.01, note=f"MI per R*: {fmt(mi)}"),
         Claim("P6", "mutual information rises with the rate: Spearman rho(R*, seed-mean MI)",
-              float(stats.spearmanr(rates, mi).statistic), 0.9, 1),
+              float(spearman(rates, mi)), 0.9, 1),
         Claim("P7", "reconstruction error falls with the rate: MSE(R* = 2.1) / MSE(R* = 0.2), seed means",
               float(mse[high_rate] / mse[low_rate]), 0, 0.5, note=f"MSE per R*: {fmt(mse)}"),
         Claim("P8", "at high rate neurons crowd where pi is high: seed-mean exponent gamma_d of centre density ~ pi^gamma_d, R* >= 1.8",
@@ -93,7 +93,7 @@ def lognormal(runs: Sequence[Run]) -> list[Claim]:
         Claim("P9", "widths shrink where pi is high: max Spearman rho(log pi(c), log width) over models with R* >= 0.5",
               width_rho, -1, -0.7),
         Claim("P10", "tuning curves narrow as the rate grows: Spearman rho(R*, median width)",
-              float(stats.spearmanr(rates, median_width).statistic), -1, -0.8,
+              float(spearman(rates, median_width)), -1, -0.8,
               note=f"median width per R*: {fmt(median_width)}"),
     ]
 
@@ -202,7 +202,7 @@ def threshold_correlations(runs: Sequence[Run], moore_path: str) -> tuple[np.nda
         fisher = seed_mean(runs, "fisher")[i]
         grid = runs[0].arrays["grid_x"]
         threshold = np.interp(np.log(f_khz), np.log(grid), 1.0 / np.sqrt(fisher))
-        rhos.append(stats.spearmanr(threshold, moore.to_numpy()).statistic)
+        rhos.append(spearman(threshold, moore.to_numpy()))
     return np.array(rhos), rates
 
 

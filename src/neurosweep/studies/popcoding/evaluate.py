@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 import torch
-from scipy import stats
+
+from neurosweep.statistics import spearman
 
 from . import model
 
@@ -116,7 +117,7 @@ def allocation(centres: np.ndarray, widths: np.ndarray, u_grid: np.ndarray,
     density = np.full(len(c), np.nan)
     if len(c) >= 3:
         density[1:-1] = 2.0 / np.maximum(c[2:] - c[:-2], 1e-12)
-    rho = stats.spearmanr(log_pi_c[inside], np.log(w[inside])).statistic if inside.sum() >= 3 else math.nan
+    rho = spearman(log_pi_c[inside], np.log(w[inside])) if inside.sum() >= 3 else math.nan
     return {"density_exponent": power_law_slope(log_pi_c, np.log(density)),
             "width_exponent": power_law_slope(log_pi_c, np.log(w)),
             "width_rho": float(rho)}
