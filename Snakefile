@@ -22,6 +22,7 @@ include: "workflow/rules/pipeline.smk"
 include: "workflow/rules/psychophysics.smk"
 include: "workflow/rules/popcoding.smk"
 include: "workflow/rules/feedback.smk"
+include: "workflow/rules/invariances.smk"
 
 
 rule all:

@@ -37,6 +37,7 @@ def test_validate_subprocess_in_repo():
         "feedback (quick): seeds 2 points, noise 4 points, sources 3 points, frequency 1 point, "
         "generalise 2 points, controls 3 points, tau_input 24 points, nfb 4 points, width 10 points, "
         "nfb_width 4 points, population 1 point, dale 1 point, dale_target 6 points",
+        "invariances (quick): circle 6 points, temperature 3 points, torus 2 points",
         "configuration is valid"]
 
 

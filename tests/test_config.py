@@ -216,7 +216,7 @@ def _config():
 
 def test_plan_from_real_config():
     plan = Plan.from_config(_config(), root=ROOT)
-    assert plan.scale == "quick" and plan.studies == ["psychophysics", "popcoding", "feedback"]
+    assert plan.scale == "quick" and plan.studies == ["psychophysics", "popcoding", "feedback", "invariances"]
     counts = {name: len(s.points) for name, s in plan.study("psychophysics").sweeps.items()}
     assert counts == {"linear": 6, "orientation": 12, "hue": 4, "supervised": 10}
     files = plan.run_files("psychophysics", "linear")
