@@ -33,9 +33,11 @@ def measure(variant: str, grid: int, res: int, steps: int) -> dict:
     """In a child process: seconds per step of the variant (after two warm-up steps)."""
     import torch
 
+    from neurosweep.harness import keep_freed_memory
     from neurosweep.studies.invariances import contrastive, cppn, neurons, training
 
     torch.set_num_threads(1)
+    keep_freed_memory()  # as every training job does (harness); the same for every variant
     cells = CELLS if variant == "packed" else CELLS[:1]
     runs = [training.Run(seed, 0.3, neurons.make_neuron(cell, res)) for cell in cells for seed in (41, 42)]
     runs = runs if variant == "packed" else runs[:1]

@@ -105,13 +105,14 @@ def test_cppn_has_the_originals_size_and_a_batch_dependent_batchnorm():
     # rendered alone, the latent is a per-channel constant that BatchNorm removes: every z the same
     assert torch.allclose(alone, alone[:, :1].expand_as(alone), atol=1e-5)
     assert not torch.allclose(alone, in_grid, atol=1e-2)
-    # frozen statistics of the grid: the full grid renders exactly as in its batch, and any
+    # frozen statistics of the grid: the full grid renders as in its batch (to float rounding:
+    # training uses torch's fused batch-norm kernel, frozen rendering a multiply-add), and any
     # subset renders the same images as in the grid
     stats = cppn.normalisation_stats(params, arch, z, RES)
     frozen = cppn.render(params, arch, z, RES, norm="frozen", stats=stats)
-    assert torch.allclose(frozen, in_grid, atol=1e-6)
+    assert torch.allclose(frozen, in_grid, atol=2e-5)
     subset = cppn.render(params, arch, z[:, 3:5], RES, norm="frozen", stats=stats)
-    assert torch.allclose(subset, in_grid[:, 3:5], atol=1e-6)
+    assert torch.allclose(subset, frozen[:, 3:5], atol=1e-6)
     for norm in ("layer", "none"):
         full = cppn.render(params, arch, z, RES, norm=norm)
         assert torch.allclose(cppn.render(params, arch, z[:, 3:5], RES, norm=norm), full[:, 3:5], atol=1e-6)
@@ -130,11 +131,20 @@ def test_a_packed_run_equals_the_same_run_alone():
     arch = cppn.Architecture("circle")
     runs = quick_runs()
     packed, curves = training.train(runs, arch, SHORT)
+    z = contrastive.latent_grid(SHORT.grid, 1)
     for r, run in enumerate(runs):
         alone, alone_curves = training.train([run], arch, SHORT)
-        for key in packed:
-            assert torch.allclose(packed[key][r], alone[key][0], atol=1e-5, rtol=1e-4), key
+        # Compared as functions: a weight with a near-zero gradient may differ by float
+        # rounding that Adam scales up (1e-4 after 12 steps); the images agree to 1e-3 of
+        # their range (two runs differ by far more, checked last).
+        mine = {key: value[r:r + 1] for key, value in packed.items()}
+        assert torch.allclose(cppn.render(mine, arch, z[None], RES), cppn.render(alone, arch, z[None], RES),
+                              atol=1e-3)
         assert torch.allclose(curves["act"][r], alone_curves["act"][0], atol=1e-5)
+        assert torch.allclose(curves["reg"][r], alone_curves["reg"][0], atol=1e-5)
+    other = {key: value[0:1] for key, value in packed.items()}  # run 0 against run 1 alone
+    assert not torch.allclose(cppn.render(other, arch, z[None], RES), cppn.render(alone, arch, z[None], RES),
+                              atol=1e-2)  # the other run really is another function
 
 
 def test_same_seed_same_result_and_resume_from_a_checkpoint(tmp_path):

@@ -124,37 +124,62 @@ def render(params: dict[str, torch.Tensor], arch: Architecture, z: torch.Tensor,
     pixels = fourier_features(params["fourier"], res)  # (R, HW, 2D)
     latent = encode_latent(z, arch.periodic)  # (R, N, e)
     w0 = params["w0"]
+    n_images = z.shape[1]
     # The first layer splits into a pixel part (once per image size) and a latent part (once
     # per image), added by broadcasting: the (N*HW, in) input is never built.
-    h = ((pixels @ w0[:, :n_pixel])[:, None] + (latent @ w0[:, n_pixel:])[:, :, None]
-         + params["b0"][:, None, None])  # (R, N, HW, width)
+    h = ((pixels @ w0[:, :n_pixel] + params["b0"][:, None])[:, None]
+         + (latent @ w0[:, n_pixel:])[:, :, None])  # (R, N, HW, width)
+    n_runs, n_pixels = h.shape[0], h.shape[2]
     seen = []
     for k in range(arch.layers - 1):
         if k > 0:
-            h = h @ params[f"w{k}"][:, None] + params[f"b{k}"][:, None, None]
-        h, layer_stats = _normalise(h, norm, None if stats is None else stats[k])
+            h = _linear(h, params[f"w{k}"], params[f"b{k}"])
+        h, layer_stats = _normalise(h.reshape(n_runs, -1, arch.width), norm,
+                                    None if stats is None else stats[k],
+                                    params[f"gain{k}"], params[f"shift{k}"], return_stats)
         seen.append(layer_stats)
-        h = h * params[f"gain{k}"][:, None, None] + params[f"shift{k}"][:, None, None]
-        h = torch.nn.functional.leaky_relu(h, NEGATIVE_SLOPE)
-    out = torch.tanh(h @ params["w_out"][:, None] + params["b_out"][:, None, None])
-    images = out.reshape(*out.shape[:2], res, res)
+        h = torch.nn.functional.leaky_relu(h, NEGATIVE_SLOPE).reshape(n_runs, n_images, n_pixels, -1)
+    out = torch.tanh(_linear(h, params["w_out"], params["b_out"]))
+    images = out.reshape(n_runs, n_images, res, res)
     return (images, seen) if return_stats else images
 
 
-def _normalise(h: torch.Tensor, norm: str, stats):
-    """Normalise (R, N, HW, C) activations; return them and the (mean, var) used."""
+def _linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """(R, N, HW, C_in) @ per-run (R, C_in, C_out) + (R, C_out), one matrix product per image.
+    Per image, not per run: the arithmetic of an image (and of its gradients) is then the same
+    whatever the number of runs in the pack, so a packed run is bit-identical to the run alone."""
+    n_runs, n_images = h.shape[:2]
+    flat = h.reshape(n_runs * n_images, *h.shape[2:])
+    w = weight[:, None].expand(-1, n_images, -1, -1).reshape(n_runs * n_images, *weight.shape[1:])
+    b = bias[:, None, None].expand(-1, n_images, 1, -1).reshape(n_runs * n_images, 1, -1)
+    return torch.baddbmm(b, flat, w).reshape(n_runs, n_images, h.shape[2], -1)
+
+
+def _normalise(h: torch.Tensor, norm: str, stats, gain: torch.Tensor, shift: torch.Tensor,
+               want_stats: bool = False):
+    """Normalise (R, N*HW, C) activations, then scale by gain and add shift (each (R, C));
+    return them and the (mean, var) used. The normalisation and the affine step are folded
+    into one multiply-add over the big tensor (the statistics and gains are (R, 1, C))."""
+    gain, shift = gain[:, None], shift[:, None]
     if norm == "none":
-        return h, None
+        return torch.addcmul(shift, h, gain), None
     if norm == "layer":
-        mean = h.mean(dim=-1, keepdim=True)
-        var = h.var(dim=-1, unbiased=False, keepdim=True)
-        return (h - mean) / torch.sqrt(var + EPS), None
+        var, mean = torch.var_mean(h, dim=-1, unbiased=False, keepdim=True)
+        return (h - mean) * torch.rsqrt(var + EPS) * gain + shift, None
     if norm == "batch":
-        mean = h.mean(dim=(1, 2), keepdim=True)  # per run and channel, over all pixels and images
-        var = h.var(dim=(1, 2), unbiased=False, keepdim=True)
+        # per run and channel, over all pixels of all images in the batch: torch's fused
+        # batch-norm kernel, run by run (a run's arithmetic does not depend on its pack)
+        out = torch.stack([torch.nn.functional.batch_norm(h[r], None, None, gain[r, 0], shift[r, 0],
+                                                          training=True, eps=EPS)
+                           for r in range(h.shape[0])])
+        if want_stats:  # for normalisation_stats (frozen rendering), not in training
+            var, mean = torch.var_mean(h.detach(), dim=1, unbiased=False, keepdim=True)
+            return out, (mean, var)
+        return out, None
     else:  # frozen
         mean, var = stats
-    return (h - mean) / torch.sqrt(var + EPS), (mean.detach(), var.detach())
+    scale = gain * torch.rsqrt(var + EPS)
+    return torch.addcmul(shift - mean * scale, h, scale), (mean.detach(), var.detach())
 
 
 @torch.no_grad()
