@@ -127,6 +127,22 @@ def test_a_grown_pack_trains_only_its_new_and_changed_members(tmp_path):
     assert read_json(tmp_path / "pack" / "s" / "seed~1" / "record.json")["metrics"] == {"value": 3.0}
 
 
+def test_a_published_member_made_by_other_code_is_trained_again(tmp_path):
+    calls = []
+    members = _members(tmp_path, [0, 1])
+    harness.run_pack(_trainer(calls), members, staging_dir=tmp_path / "pack",
+                     manifest_path=tmp_path / "pack.json", work_dir=None, name="p", code_hash="aaaa")
+    assert read_json(tmp_path / "pack" / "s" / "seed~0" / "record.json")["code_hash"] == "aaaa"
+    _publish(tmp_path, members)
+    import shutil
+    for code, trained in (("aaaa", []), ("bbbb", [0, 1])):
+        shutil.rmtree(tmp_path / "pack")
+        calls.clear()
+        harness.run_pack(_trainer(calls), members, staging_dir=tmp_path / "pack",
+                         manifest_path=tmp_path / "pack.json", work_dir=None, name="p", code_hash=code)
+        assert calls == ([trained] if trained else []), code
+
+
 def test_a_trainer_returning_the_wrong_number_of_results_is_an_error(tmp_path):
     with pytest.raises(RuntimeError, match="returned 1 results for 2 members"):
         harness.run_pack(lambda params, ckpt: [({}, {})], _members(tmp_path, [0, 1]),

@@ -154,6 +154,34 @@ def test_editing_one_figures_drawing_code_redraws_only_that_figure(finished):
     assert set(jobs) <= {"draw_figure", "all"}, jobs
 
 
+def retrained_sweeps(repo: Path) -> set[str]:
+    """Sweeps with a training job in the dry run."""
+    proc = snakemake(repo, "-n", *TINY)
+    blocks = re.split(r"\b(?:local)?rule ", proc.stdout)
+    return {re.search(r"sweep=(\w+)", block).group(1) for block in blocks if block.startswith("train:")}
+
+
+def test_training_reruns_follow_the_code_it_runs_not_file_times(finished):
+    src = finished / "src" / "neurosweep"
+    for path in src.rglob("*.py"):  # what a fresh clone or `git checkout` does to the library
+        os.utime(path)
+    assert "train" not in planned_jobs(snakemake(finished, "-n", *TINY).stdout)
+    linear = src / "studies" / "psychophysics" / "linear.py"
+    original = linear.read_text()
+    try:
+        linear.write_text("# a comment only\n" + original + "\n\n")
+        assert retrained_sweeps(finished) == set()
+        linear.write_text(original + "\nUNUSED_BUT_CODE = 1\n")
+        # linear.py is the linear sweep's model and the orientation trainer imports it; the
+        # hue and supervised trainers do not
+        assert retrained_sweeps(finished) == {"linear", "orientation"}
+        proc = snakemake(finished, "-n", *TINY)
+        assert "Params have changed since last execution" in proc.stdout
+    finally:
+        linear.write_text(original)
+    assert retrained_sweeps(finished) == set()
+
+
 def test_killed_training_job_resumes_to_identical_results(tmp_path):
     """kill -9 of Snakemake and its job mid-training: the checkpoint in work/ survives (it is
     not a declared output), the rerun resumes from it, and the result equals a clean run's."""

@@ -254,19 +254,20 @@ def run_record(name: str, point_id: str, params: dict, metrics: dict, wall: floa
 def run_point(train: TrainFn, params: dict, *, result_path: str | os.PathLike,
               record_path: str | os.PathLike, work_dir: str | os.PathLike | None,
               point_id: str = "", name: str = "run", threads: int = 1,
-              checkpoint_every: int = 200) -> dict:
+              checkpoint_every: int = 200, code_hash: str = "") -> dict:
     """Train one sweep point: seed, resume, train, write outputs atomically, record the run."""
     if "seed" not in params:
         raise KeyError(f"{name}: params need a 'seed' (got keys {sorted(params)})")
     configure_threads(threads)
     seed_everything(int(params["seed"]))
+    # a checkpoint of other params or other code is not resumed
     ckpt = Checkpoint(work_dir, every_steps=checkpoint_every, name=name,
-                      params_hash=params_hash(params))
+                      params_hash=params_hash(params) + code_hash)
     started = time.time()
     with stop_signals_save(ckpt):
         metrics, arrays = train(dict(params), ckpt)
     wall = time.time() - started
-    record = run_record(name, point_id, params, metrics, wall, ckpt)
+    record = run_record(name, point_id, params, metrics, wall, ckpt, code_hash=code_hash)
     write_npz(result_path, arrays)
     write_json(record_path, record)
     ckpt.clear()
@@ -277,9 +278,9 @@ def run_point(train: TrainFn, params: dict, *, result_path: str | os.PathLike,
 PackTrainFn = Callable[[list, "Checkpoint"], "list[tuple[dict, dict[str, np.ndarray]]]"]
 
 
-def reusable_result(member: dict) -> bool:
-    """True when a member's published result was made with exactly its params (a pack that
-    gained or lost members since then need not train it again)."""
+def reusable_result(member: dict, code_hash: str = "") -> bool:
+    """True when a member's published result was made with exactly its params and code (a pack
+    that gained or lost members since then need not train it again)."""
     run = Path(member["run_dir"])
     record_path, result_path = run / "record.json", run / "result.npz"
     if not (record_path.exists() and result_path.exists()):
@@ -288,17 +289,19 @@ def reusable_result(member: dict) -> bool:
         record = json.loads(record_path.read_text())
     except (OSError, ValueError):
         return False
-    return record.get("params_hash") == params_hash(member["params"])
+    return (record.get("params_hash") == params_hash(member["params"])
+            and record.get("code_hash", "") == code_hash)
 
 
 def run_pack(train_pack: PackTrainFn, members: list[dict], *, staging_dir: str | os.PathLike,
              manifest_path: str | os.PathLike, work_dir: str | os.PathLike | None,
-             name: str = "pack", threads: int = 1, checkpoint_every: int = 200) -> dict:
+             name: str = "pack", threads: int = 1, checkpoint_every: int = 200,
+             code_hash: str = "") -> dict:
     """Train the members of one pack in this process and stage each member's result and record
     under ``staging_dir/<sweep>/<point>/``; members whose published result already has their
     params are copied instead of trained. Writes the manifest last."""
     staging = Path(staging_dir)
-    reused = [m for m in members if reusable_result(m)]
+    reused = [m for m in members if reusable_result(m, code_hash)]
     to_train = [m for m in members if m not in reused]
     for member in reused:
         target = staging / member["sweep"] / member["point"]
@@ -312,7 +315,7 @@ def run_pack(train_pack: PackTrainFn, members: list[dict], *, staging_dir: str |
         configure_threads(threads)
         seed_everything(int(to_train[0]["params"]["seed"]))
         ckpt = Checkpoint(work_dir, every_steps=checkpoint_every, name=name,
-                          params_hash=params_hash([m["params"] for m in to_train]))
+                          params_hash=params_hash([m["params"] for m in to_train]) + code_hash)
         started = time.time()
         with stop_signals_save(ckpt):
             results = train_pack([dict(m["params"]) for m in to_train], ckpt)
@@ -324,7 +327,7 @@ def run_pack(train_pack: PackTrainFn, members: list[dict], *, staging_dir: str |
             target = staging / member["sweep"] / member["point"]
             record = run_record(f"{member['sweep']}/{member['point']}", member["id"], member["params"],
                                 metrics, wall, ckpt, pack={"name": name, "trained_together": len(to_train),
-                                                           "members": len(members)})
+                                                           "members": len(members)}, code_hash=code_hash)
             write_npz(target / "result.npz", arrays)
             write_json(target / "record.json", record)
         ckpt.clear()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .claims import read_claims, summary
+from .codehash import code_hash
 from .config import ConfigError, deep_merge, load_validated, validate, load_yaml
 from .study import FigureSpec, StudySpec, build_sweeps, draw_module_file, get_spec, load_study_config
 from .sweep import Sweep, SweepError, parse_path
@@ -236,6 +237,14 @@ class Plan:
     def figure_inputs(self, study: str, figure: str) -> dict[str, str]:
         return dict(self.figure(study, figure).inputs)
 
+    def train_code(self, study: str, sweep: str) -> str:
+        """Hash of the library code a sweep's training job runs (codehash): a `params` entry of
+        the training rules, so editing that code, and nothing else, re-trains the sweep."""
+        return code_hash((trainer_module(study, self._studies[study].spec.trainers[sweep]),))
+
+    def pack_code(self, study: str, pack: str) -> str:
+        return code_hash((trainer_module(study, self._studies[study].spec.pack_trainer),))
+
     def draw_code(self, study: str, figure: str) -> str:
         path = Path(draw_module_file(study, self.figure(study, figure).draw))
         try:
@@ -279,3 +288,8 @@ def load_plan(root: str | os.PathLike = ".", configfiles: Sequence[str | os.Path
     if scale:
         config["scale"] = scale
     return Plan.from_config(config, root=root)
+
+
+def trainer_module(study: str, target: str) -> str:
+    """``"jobs:train_pack"`` -> ``"neurosweep.studies.<study>.jobs"``."""
+    return f"neurosweep.studies.{study}.{target.partition(':')[0]}"

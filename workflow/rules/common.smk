@@ -50,6 +50,14 @@ def train_params(wildcards):
     return PLAN.params(wildcards.study, wildcards.sweep, wildcards.point)
 
 
+def train_code(wildcards):
+    return PLAN.train_code(wildcards.study, wildcards.sweep)
+
+
+def pack_code(wildcards):
+    return PLAN.pack_code(wildcards.study, wildcards.pack)
+
+
 def train_inputs(wildcards):
     return PLAN.inputs(wildcards.study, wildcards.sweep, wildcards.point)
 

@@ -16,6 +16,7 @@ rule train:
     params:
         values=train_params,
         point_id=train_point_id,
+        code=train_code,  # hash of the library code this job runs: editing it re-trains
         work_dir="work/{study}/{sweep}/{point}",
     log:
         "logs/{study}/train/{sweep}/{point}.log",
@@ -48,6 +49,7 @@ rule train_pack:
         members=directory("results/{study}/packs/{pack}/members"),
     params:
         members=pack_params,
+        code=pack_code,  # hash of the library code this job runs: editing it re-trains
         work_dir="work/{study}/packs/{pack}",
     log:
         "logs/{study}/train/packs/{pack}.log",

@@ -11,4 +11,5 @@ with log_to(sm.log[0]):
     params.update({name: str(path) for name, path in sm.input.items()})  # data files it reads
     harness.run_point(train, params, result_path=sm.output.result, record_path=sm.output.record,
                       work_dir=sm.params.work_dir, point_id=sm.params.point_id,
-                      name=f"{study}/{sweep}/{point}", threads=sm.threads)
+                      name=f"{study}/{sweep}/{point}", threads=sm.threads,
+                      code_hash=sm.params.code)

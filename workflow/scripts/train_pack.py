@@ -9,4 +9,5 @@ with log_to(sm.log[0]):
     train_pack = resolve(study, get_spec(study).pack_trainer)
     harness.run_pack(train_pack, list(sm.params.members), staging_dir=sm.output.members,
                      manifest_path=sm.output.manifest, work_dir=sm.params.work_dir,
-                     name=f"{study}/{pack}", threads=sm.threads)
+                     name=f"{study}/{pack}", threads=sm.threads,
+                     code_hash=sm.params.code)
