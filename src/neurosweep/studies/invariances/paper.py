@@ -44,8 +44,9 @@ def check_point(params: dict) -> str | None:
     return None
 
 
-def figure(title: str, sweep: str, name: str) -> FigureSpec:
-    return FigureSpec(title, sweep, f"figures:{name}_data", f"plots.{name}")
+def figure(title: str, sweep: str, name: str, draw: str | None = None) -> FigureSpec:
+    """``draw``: the drawing module, when the figure shares another's layout."""
+    return FigureSpec(title, sweep, f"figures:{name}_data", f"plots.{draw or name}")
 
 
 SPEC = StudySpec(
@@ -58,9 +59,9 @@ SPEC = StudySpec(
                        "circle", "fig2"),
         "fig3": figure("2-D latents on a torus: image grids, activation and phase maps (Fig. 3)",
                        "torus", "fig3"),
-        "fig3_sheet": figure("2-D latents on a sheet (Fig. 3, sheet panels)", "sheet", "fig3_sheet"),
+        "fig3_sheet": figure("2-D latents on a sheet (Fig. 3, sheet panels)", "sheet", "fig3_sheet", draw="fig3"),
         "fig4": figure("Controls: the simple cell's manifold collapses (Fig. 4)", "circle", "fig4"),
-        "fig5": figure("Macaque V1 model neurons A, B, C (Fig. 5)", "macaque", "fig5"),
+        "fig5": figure("Macaque V1 model neurons A, B, C (Fig. 5)", "macaque", "fig5", draw="fig2"),
         "figS1": figure("Success over seeds: winding, coverage, activation (supplement)", "circle", "figS1"),
         "figS2": figure("Temperature of the contrastive term (supplement)", "temperature", "figS2"),
         "figS3": figure("Training curves of both terms, two phases (supplement)", "circle", "figS3"),

@@ -1,5 +1,6 @@
-"""Fig. 2: per cell, images along the 1-D circle latent (a row and a circle) and the
-activation along z for every seed, with the image phase or orientation it sweeps."""
+"""Fig. 2 (and Fig. 5, the macaque neurons): per cell, images along the 1-D circle latent (a
+row and a circle) and the activation along z for every seed, with the image phase or
+orientation it sweeps."""
 import numpy as np
 
 from .common import activation_axis, cell_names, circle_panel, new_figure, show_image

@@ -1,5 +1,5 @@
-"""Fig. 3: 2-D latents: per cell, the image grid over the latent, the activation map and the
-image phase (and orientation) over the latent."""
+"""Fig. 3 (the torus, and the sheet panels): 2-D latents: per cell, the image grid over the
+latent, the activation map and the image phase (and orientation) over the latent."""
 import numpy as np
 
 from .common import cell_names, new_figure, show_image
