@@ -148,10 +148,16 @@ def test_tiny_run_produces_every_figure_and_claims(finished):
 
 def test_editing_one_figures_drawing_code_redraws_only_that_figure(finished):
     code = finished / "src" / "neurosweep" / "studies" / "psychophysics" / "plots" / "fig5.py"
-    code.write_text(code.read_text() + "\n# a cosmetic edit\n")
-    jobs = planned_jobs(snakemake(finished, "-n", *TINY).stdout)
-    assert jobs.get("draw_figure") == 1
-    assert set(jobs) <= {"draw_figure", "all"}, jobs
+    original = code.read_text()
+    try:
+        code.write_text(original + "\n# a cosmetic edit\n")  # comments change no figure
+        assert planned_jobs(snakemake(finished, "-n", *TINY).stdout) == {}
+        code.write_text(original + "\nLINE_WIDTH = 2.0\n")
+        jobs = planned_jobs(snakemake(finished, "-n", *TINY).stdout)
+        assert jobs.get("draw_figure") == 1
+        assert set(jobs) <= {"draw_figure", "all"}, jobs
+    finally:
+        code.write_text(original)
 
 
 def retrained_sweeps(repo: Path) -> set[str]:
@@ -219,3 +225,189 @@ def test_killed_training_job_resumes_to_identical_results(tmp_path):
     record = json.loads((repo / target).with_name("record.json").read_text())
     assert record["resumed_from_step"] is None
     assert (repo / target).read_bytes() == resumed
+
+
+# --- neurosweep plan, cards, drafts, status, report on the finished tiny run ------------------
+def neurosweep(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(repo / "src")}
+    proc = subprocess.run([sys.executable, "-m", "neurosweep", *args], cwd=repo, env=env,
+                          capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"neurosweep {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def plan_json(repo: Path, *targets: str) -> dict:
+    return json.loads(neurosweep(repo, "plan", *targets, "--json", *TINY).stdout)
+
+
+def stale_points(plan: dict) -> dict[str, set[str]]:
+    """sweep -> the reasons its stale points give."""
+    out: dict[str, set[str]] = {}
+    for study in plan["studies"].values():
+        for point in study["stale_points"]:
+            out.setdefault(point["sweep"], set()).update(point["reasons"])
+    return out
+
+
+def snakemake_jobs(repo: Path) -> dict[str, int]:
+    jobs = planned_jobs(snakemake(repo, "-n", *TINY).stdout)
+    jobs.pop("all", None)
+    return jobs
+
+
+def test_plan_after_a_full_run_reports_everything_done(finished):
+    plan = plan_json(finished)
+    study = plan["studies"]["psychophysics"]
+    assert study["points"] == {"done": 15, "stale": 0, "missing": 0}
+    assert all(f["state"] == "done" for f in study["figures"].values()), study["figures"]
+    assert plan["jobs"] == {} and plan["cost"]["cpu_hours"] == 0
+    assert study["figures"]["fig5"]["target"] == "psychophysics_fig5"
+    assert study["figures"]["figS1"]["target"] == "psychophysics_controls"
+    text = neurosweep(finished, "plan", *TINY).stdout
+    assert "nothing to run" in text and "psychophysics_fig5" in text
+
+
+def test_plan_names_code_as_the_reason_and_agrees_with_snakemake(finished):
+    linear = finished / "src" / "neurosweep" / "studies" / "psychophysics" / "linear.py"
+    original = linear.read_text()
+    try:
+        linear.write_text(original + "\nUNUSED_BUT_CODE = 1\n")
+        plan = plan_json(finished)
+        # the linear model module: its sweep and the orientation sweep (whose trainer imports it)
+        assert stale_points(plan) == {"linear": {"code"}, "orientation": {"code"}}
+        figures = plan["studies"]["psychophysics"]["figures"]
+        assert {f for f, v in figures.items() if v["state"] != "done"} == {"fig2", "fig5", "figS1"}
+        assert plan["jobs"] == snakemake_jobs(finished)
+        # the cost comes from the benchmark files of the runs that made them
+        assert plan["cost"]["source"] == "measured" and plan["cost"]["jobs_measured"] == 8
+    finally:
+        linear.write_text(original)
+    # a drawing module that no other figure imports (figS2 draws with fig6's module)
+    plot = finished / "src" / "neurosweep" / "studies" / "psychophysics" / "plots" / "fig5.py"
+    original = plot.read_text()
+    try:
+        plot.write_text(original + "\nLINE_WIDTH = 2.0\n")
+        plan = plan_json(finished)
+        assert stale_points(plan) == {}
+        figures = plan["studies"]["psychophysics"]["figures"]
+        assert {f: v["reasons"] for f, v in figures.items() if v["state"] != "done"} == {
+            "fig5": ["code (drawing)"]}
+        assert plan["jobs"] == snakemake_jobs(finished) == {"draw_figure": 1}
+    finally:
+        plot.write_text(original)
+    assert plan_json(finished)["jobs"] == {}
+
+
+def test_plan_reads_targets_like_snakemake(finished):
+    plan = plan_json(finished, "psychophysics_controls")
+    assert set(plan["studies"]["psychophysics"]["figures"]) == {"figS1", "figS2"}
+    assert set(plan_json(finished, "psychophysics/fig5")["studies"]["psychophysics"]["figures"]) == {"fig5"}
+    proc = neurosweep(finished, "plan", "nosuchfigure", *TINY, check=False)
+    assert proc.returncode == 1 and "unknown target 'nosuchfigure'" in proc.stderr
+
+
+def test_every_figure_has_a_card_naming_its_points_and_claims(finished):
+    figures = finished / "results" / "psychophysics" / "figures"
+    index = {}
+    for sweep in ["linear", "orientation", "hue", "supervised"]:
+        index[sweep] = json.loads((finished / "results" / "psychophysics" / sweep / "runs.json").read_text())
+    for figure, sweep in {"fig2": "orientation", "fig3": "hue", "fig5": "linear", "fig6": "supervised",
+                          "figS1": "orientation", "figS2": "supervised"}.items():
+        card = json.loads((figures / f"{figure}.json").read_text())
+        assert card["figure"] == f"psychophysics/{figure}" and card["sweep"] == sweep
+        assert [p["values"] for p in card["points"]] == [e["point"] for e in index[sweep]]
+        first = card["points"][0]
+        assert len(first["id"]) == 8 and first["wall_seconds"] > 0 and first["metrics"]
+        assert "slurm_job_id" in first  # null: trained locally
+        assert card["config"]["sweeps"][sweep]["grid"]
+        assert card["git"] == {"commit": None, "dirty": None}  # the test copy has no .git
+        assert f"neurosweep.studies.psychophysics.plots.{figure}" in card["code"]["modules"]
+        assert card["code"]["drawing_script"]["path"] == "workflow/scripts/draw_figure.py"
+        claims = {c["claim"]: c["verdict"] for c in card["claims"]}
+        assert claims and set(claims.values()) <= {"pass", "FAIL"}
+    fig5 = json.loads((figures / "fig5.json").read_text())
+    assert {"T1", "T3", "T4"} <= {c["claim"] for c in fig5["claims"]}
+
+
+def test_report_groups_figures_cards_and_claims(finished, tmp_path):
+    report = tmp_path / "report.html"
+    snakemake(finished, "--report", str(report), *TINY)
+    html = report.read_text()
+    assert "Linear networks learn principal components in order (Fig. 5)" in html
+    assert "fig5.json" in html and "provenance card" in html and "claims table" in html
+
+
+@pytest.fixture
+def partial(finished, tmp_path) -> Path:
+    """A copy of the finished run with one point of the linear sweep gone."""
+    repo = tmp_path / "repo"
+    shutil.copytree(finished, repo, ignore=shutil.ignore_patterns(".snakemake"))
+    shutil.rmtree(repo / "results/psychophysics/runs/linear/depth~2/seed~0")
+    return repo
+
+
+def test_draft_draws_from_the_points_that_exist_and_trains_nothing(partial):
+    figure = partial / "results/psychophysics/figures/fig5.pdf"
+    before = figure.read_bytes()
+    out = neurosweep(partial, "draft", "psychophysics_fig5", *TINY).stdout
+    assert "draft from 1 of 2 points" in out
+    drafts = partial / "results/psychophysics/drafts"
+    assert (drafts / "fig5.png").stat().st_size > 0 and (drafts / "fig5.pdf").stat().st_size > 0
+    card = json.loads((drafts / "fig5.json").read_text())
+    assert card["draft"]["label"] == "draft: 1 of 2 points"
+    assert [p["path"] for p in card["points"]] == ["depth~tied/seed~0"]
+    assert figure.read_bytes() == before  # the workflow's figure is untouched
+    assert not (partial / "results/psychophysics/runs/linear/depth~2/seed~0").exists()  # nothing trained
+    # the label is drawn on the figure: the draft's pixels differ from the same figure unmarked
+    from neurosweep.draft import mark
+    import matplotlib.figure
+    blank = matplotlib.figure.Figure()
+    mark(blank, "draft: 1 of 2 points")
+    assert [t.get_text() for t in blank.texts][0] == "draft: 1 of 2 points"
+
+
+def test_draft_says_why_it_cannot_draw(partial):
+    for run in (partial / "results/psychophysics/runs/linear").iterdir():
+        shutil.rmtree(run)
+    proc = neurosweep(partial, "draft", "psychophysics/fig5", *TINY, check=False)
+    assert proc.returncode == 1
+    assert "no point of sweep psychophysics/linear has finished yet (0 of 2)" in proc.stderr
+
+
+def test_status_shows_done_running_queued_failed_and_missing(partial):
+    from neurosweep.status import render, study_status
+    from neurosweep.workflow import load_plan
+
+    plan = load_plan(partial, ["tests/config/tiny.yaml"])
+    orientation = plan.sweep("psychophysics", "orientation").paths
+    # a running job (this process), a failed one (its log, no result), a queued SLURM job
+    for point, state in [(orientation[0], "running"), (orientation[1], "failed")]:
+        shutil.rmtree(partial / plan.run_dir("psychophysics", "orientation", point))
+    work = partial / "work/psychophysics/orientation" / orientation[0]
+    work.mkdir(parents=True, exist_ok=True)
+    import socket
+    (work / "running.json").write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                                   "slurm_job_id": None}))
+    log = partial / "logs/psychophysics/train/orientation" / f"{orientation[1]}.log"
+    log.write_text("Traceback: out of memory\n")
+    queue = {("train", "psychophysics", "linear", "depth~2/seed~0"): ("4242", "PENDING")}
+    table = study_status(plan, "psychophysics", partial, queue=queue)
+    states = {(sweep, r.point): r for sweep, rows in table.items() for r in rows}
+    assert states[("linear", "depth~2/seed~0")].state == "queued"
+    assert states[("linear", "depth~2/seed~0")].job_id == "4242"
+    assert states[("orientation", orientation[0])].state == "running"
+    assert states[("orientation", orientation[1])].state == "failed"
+    assert states[("orientation", orientation[1])].log == str(log.relative_to(partial))
+    assert states[("hue", "hue_rotation~0/seed~0")].state == "done"
+    text = render(plan, ["psychophysics"], partial, colour=False, queue=queue)
+    assert "linear (2 points: 1 done, 1 queued)" in text
+    assert f"failed   orientation/{orientation[1]}  log {log.relative_to(partial)}" in text
+    assert "queued   linear/depth~2/seed~0  SLURM job 4242" in text
+    assert "\033[" in render(plan, ["psychophysics"], partial, colour=True, queue=queue)
+    # a marker whose process is gone is not running: the point is missing (no log)
+    (work / "running.json").write_text(json.dumps({"pid": 2 ** 22 + 7, "host": socket.gethostname()}))
+    table = study_status(plan, "psychophysics", partial, queue={})
+    assert {r.point: r.state for r in table["orientation"]}[orientation[0]] == "missing"
+    out = neurosweep(partial, "status", "psychophysics", *TINY).stdout
+    assert "orientation (6 points: 4 done, 1 failed, 1 missing)" in out

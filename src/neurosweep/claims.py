@@ -53,13 +53,18 @@ def read_claims(path: str | os.PathLike) -> list[dict]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
-def gather_claims(paths: list[str | os.PathLike], out: str | os.PathLike) -> list[dict]:
-    rows = [row for path in paths for row in read_claims(path)]
-    with atomic_path(out) as tmp:
+def write_rows(path: str | os.PathLike, rows: list[dict]) -> None:
+    """Claims rows (as read_claims returns them) as one table."""
+    with atomic_path(path) as tmp:
         with open(tmp, "w", newline="") as handle:
             writer = csv.DictWriter(handle, COLUMNS, delimiter="\t")
             writer.writeheader()
             writer.writerows(rows)
+
+
+def gather_claims(paths: list[str | os.PathLike], out: str | os.PathLike) -> list[dict]:
+    rows = [row for path in paths for row in read_claims(path)]
+    write_rows(out, rows)
     return rows
 
 
@@ -76,3 +81,31 @@ def summary(rows: list[dict]) -> str:
                              f"(measured {r['measured']}, expected [{r['low']}, {r['high']}])")
     return "\n".join(lines)
 
+
+
+def check_sweep(study: str, sweep: str, inputs: dict[str, str], out: str | os.PathLike,
+                log_path: str | os.PathLike) -> list[Claim]:
+    """Rule sweep_claims: the claims one sweep's runs support, written to ``out``. ``inputs``
+    holds the sweep's aggregate ('arrays', 'index') and any other files its claims read."""
+    import traceback
+    from pathlib import Path
+
+    from .aggregate import read_sweep
+    from .study import get_spec, resolve
+
+    # It runs in Snakemake's own process, beside other jobs: it writes its log itself rather
+    # than redirecting the process's output (logs.log_to) as jobs in their own process do.
+    log = Path(log_path)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        spec = get_spec(study)
+        extra = {name: str(inputs[name]) for name in spec.claim_inputs.get(sweep, {})}
+        runs = read_sweep(inputs["arrays"], inputs["index"])
+        claims = resolve(study, spec.claims[sweep])(runs, **extra)
+        write_claims(out, claims, study)
+    except Exception:
+        log.write_text(f"claims of {study}/{sweep} failed:\n{traceback.format_exc()}")
+        raise
+    passed = sum(c.passed for c in claims)
+    log.write_text(f"{study}/{sweep}: {passed} of {len(claims)} claims hold\n")
+    return claims

@@ -4,6 +4,9 @@
     neurosweep validate                           # check config/*.yaml, as the workflow does
     neurosweep claims                             # summary of results/claims.tsv
     neurosweep config-docs > config/README.md     # every config key, from the schemas
+    neurosweep plan [targets] [--json]            # done / stale (why) / missing, jobs, cost
+    neurosweep status [study] [--watch]           # the sweep grids coloured by state
+    neurosweep draft psychophysics_fig5           # a figure from the points finished so far
     neurosweep submit --profile profiles/slurm    # run Snakemake itself as a SLURM job
 """
 
@@ -59,6 +62,72 @@ def cmd_claims(args) -> int:
     rows = read_claims(path)
     print(summary(rows))
     return 0 if all(r["passed"] == "pass" for r in rows) else 2
+
+
+def _plan_with_configfiles(args):
+    from .workflow import load_plan
+
+    return load_plan(args.root, configfiles=args.configfile or (), scale=args.scale)
+
+
+def cmd_plan(args) -> int:
+    import json
+
+    from .forecast import as_json, forecast, render
+
+    plan = _plan_with_configfiles(args)
+    try:
+        forecasts = forecast(plan, args.targets, args.root)
+    except KeyError as error:
+        print(f"error: {error.args[0]}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(as_json(plan, forecasts, args.root), indent=2))
+    else:
+        print(render(plan, forecasts, args.root))
+    return 0
+
+
+def cmd_status(args) -> int:
+    from .status import render, watch
+
+    plan = _plan_with_configfiles(args)
+    studies = args.studies or plan.studies
+    unknown = [s for s in studies if s not in plan.studies]
+    if unknown:
+        print(f"unknown study {unknown[0]!r}; configured studies: {', '.join(plan.studies)}",
+              file=sys.stderr)
+        return 1
+    colour = args.colour == "always" or (args.colour == "auto" and sys.stdout.isatty())
+    if args.watch:
+        watch(plan, studies, args.root, args.every, colour)
+    else:
+        print(render(plan, studies, args.root, colour))
+    return 0
+
+
+def cmd_draft(args) -> int:
+    from .draft import DraftError, draw_draft
+    from .forecast import resolve_targets
+
+    plan = _plan_with_configfiles(args)
+    try:
+        chosen = resolve_targets(plan, args.figure, args.root)
+    except KeyError as error:
+        print(f"error: {error.args[0]}", file=sys.stderr)
+        return 1
+    failed = 0
+    for study, figures in chosen.items():
+        for figure in figures if figures is not None else plan.figures(study):
+            try:
+                made = draw_draft(plan, study, figure, args.root)
+            except DraftError as error:
+                print(f"{study}/{figure}: {error}", file=sys.stderr)
+                failed += 1
+                continue
+            print(f"{study}/{figure}: draft from {made['points']} of {made['of']} points -> "
+                  f"{_shown(Path(made['png']))} (and .pdf, .json)")
+    return 1 if failed else 0
 
 
 def cmd_config_docs(args) -> int:
@@ -142,8 +211,60 @@ def build_parser() -> argparse.ArgumentParser:
     claims.set_defaults(func=cmd_claims)
     docs = sub.add_parser("config-docs", help="print the configuration reference (config/README.md)")
     docs.set_defaults(func=cmd_config_docs)
+    _add_plan_parsers(sub)
     _add_submit_parser(sub)
     return parser
+
+
+PLAN_HELP = """\
+For each study and each figure target: its sweep points done / stale (with the reason: params,
+code, software or input changed) / missing, the jobs that would run per rule, and the training
+cost in CPU- and GPU-hours, from the benchmark files of earlier runs (results/<study>/benchmarks/)
+or, for sweeps that never ran, from their configured `resources: runtime` (labelled "config
+estimate"). It reads the result records, not a Snakemake DAG, so it answers in seconds for
+10,000 points; `snakemake -n` lists the same jobs one by one.
+
+targets: a study (feedback), a paper-named target (psychophysics_fig5, feedback_supplement),
+or <study>/<figure>; none: every configured study.
+"""
+
+
+def _add_config_options(parser) -> None:
+    parser.add_argument("--configfile", nargs="+", metavar="FILE",
+                        help="config files merged over config/config.yaml, as for snakemake")
+    parser.add_argument("--scale", help="override config.yaml's scale (quick, paper)")
+
+
+def _add_plan_parsers(sub) -> None:
+    plan = sub.add_parser("plan", help="what is done, stale (why) and missing; jobs and cost",
+                          description=PLAN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    plan.add_argument("targets", nargs="*", help="studies or figure targets (default: all)")
+    plan.add_argument("--json", action="store_true", help="print JSON for machines")
+    _add_config_options(plan)
+    plan.set_defaults(func=cmd_plan)
+    status = sub.add_parser(
+        "status", help="sweep grids coloured by state (done, stale, running, queued, failed, missing)",
+        description="The sweep grid of each study as a table: a row per combination of all axes "
+        "but the last, a column per value of the last, one symbol per point coloured by its state "
+        "(done, stale, running, queued, failed, missing). Failed points are listed with their log; "
+        "running and queued ones with their SLURM job id. Reads the SLURM queue where squeue exists.")
+    status.add_argument("studies", nargs="*", help="studies (default: all configured)")
+    status.add_argument("--watch", action="store_true", help="redraw until Ctrl-C")
+    status.add_argument("--every", type=float, default=10.0, metavar="S",
+                        help="seconds between redraws with --watch (default: 10)")
+    status.add_argument("--colour", "--color", choices=["auto", "always", "never"], default="auto",
+                        help="colour the symbols (default: when printing to a terminal)")
+    _add_config_options(status)
+    status.set_defaults(func=cmd_status)
+    draft = sub.add_parser(
+        "draft", help="draw figures from the sweep points finished so far (no training)",
+        description="Draw figures from the points whose results exist now, marked 'draft: k of n "
+        "points', into results/<study>/drafts/ (the workflow's figures are not touched, nothing "
+        "trains). Figures: paper-named targets (psychophysics_fig5), <study>/<figure>, or a study "
+        "(all its figures).")
+    draft.add_argument("figure", nargs="+", help="figure targets or studies")
+    _add_config_options(draft)
+    draft.set_defaults(func=cmd_draft)
 
 
 def _add_submit_parser(sub) -> None:

@@ -10,7 +10,8 @@ hash as it was.
 
 The workflow passes the hash as a `params` entry of the training rules, so Snakemake's own
 params trigger reruns exactly the jobs whose code changed (and `neurosweep plan` reports them as
-stale because of "code").
+stale because of "code"). The figure rules carry the hash of their data and drawing modules the
+same way. :func:`software` does the same for the numeric libraries' versions.
 """
 
 from __future__ import annotations
@@ -18,21 +19,28 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
-import importlib.util
+import json
+import platform
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 PACKAGE = "neurosweep"
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def module_file(name: str) -> Path | None:
-    """The source file of a neurosweep module (a package's __init__.py), None if there is none."""
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
+    """The source file of a neurosweep module (a package's __init__.py), None if there is none.
+
+    Resolved by path under the package's folder, not by importlib, which would import the parent
+    packages (and so torch) just to find a file."""
+    parts = name.split(".")
+    if parts[0] != PACKAGE:
         return None
-    if spec is None or spec.origin in (None, "built-in", "frozen"):
-        return None
-    return Path(spec.origin)
+    base = PACKAGE_DIR.joinpath(*parts[1:])
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def imported_names(tree: ast.Module, name: str, is_package: bool) -> set[str]:
@@ -83,3 +91,28 @@ def code_hash(modules: tuple[str, ...]) -> str:
         tree = ast.parse(path.read_text(), filename=str(path))
         digest.update(name.encode() + b"\0" + ast.dump(tree).encode() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def params_hash(params) -> str:
+    """A short stable hash of a point's params (canonical JSON): what record.json stores and
+    what a pack's reuse and `neurosweep plan` compare."""
+    text = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+# The libraries whose version can change a trained result's numbers.
+NUMERIC_LIBRARIES = ("torch", "numpy")
+
+
+@functools.lru_cache(maxsize=None)
+def software() -> str:
+    """The numeric software a training job runs on, e.g. "python 3.11, torch 2.13.0, numpy 2.2.6",
+    read from package metadata (no import of torch). A `params` entry of the training rules, so
+    a changed torch or numpy re-trains (as Snakemake's software-env trigger does for conda)."""
+    parts = [f"python {'.'.join(platform.python_version_tuple()[:2])}"]
+    for package in NUMERIC_LIBRARIES:
+        try:
+            parts.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            parts.append(f"{package} not installed")
+    return ", ".join(parts)

@@ -25,7 +25,6 @@ A SIGKILL loses at most ``NEUROSWEEP_CHECKPOINT_SECONDS`` (default 60) of traini
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -43,6 +42,7 @@ import numpy as np
 import torch
 
 from . import __version__
+from .codehash import params_hash, software  # noqa: F401  (params_hash: part of this API)
 from .io import atomic_path, write_json, write_npz
 
 log = logging.getLogger("neurosweep")
@@ -117,12 +117,6 @@ def pick_device(requested: str = "auto") -> torch.device:
     if requested == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(requested)
-
-
-def params_hash(params: dict) -> str:
-    """A short stable hash of a params dict (canonical JSON)."""
-    text = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 class Checkpoint:
@@ -216,6 +210,26 @@ def library_versions() -> dict[str, str]:
     }
 
 
+RUNNING_MARKER = "running.json"
+
+
+@contextlib.contextmanager
+def running_marker(work_dir: str | os.PathLike | None):
+    """While a job trains, its work directory holds running.json (pid, host, SLURM job id, start
+    time), so `neurosweep status` can tell a running point from a failed one; removed when the job
+    ends, also by an exception (a SIGKILL leaves it, and status then checks the pid or the job)."""
+    if work_dir is None:
+        yield
+        return
+    path = Path(work_dir) / RUNNING_MARKER
+    write_json(path, {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time(),
+                      "slurm_job_id": os.environ.get("SLURM_JOB_ID")})
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def stop_signals_save(ckpt: Checkpoint):
     """While training, SIGUSR1 and SIGTERM make the checkpoint save and the run exit."""
@@ -247,6 +261,7 @@ def run_record(name: str, point_id: str, params: dict, metrics: dict, wall: floa
         "host": socket.gethostname(),
         "cuda_available": torch.cuda.is_available(),
         "versions": library_versions(),
+        "software": software(),  # what the training rules' `software` param compares
         "command": sys.argv[:1],
     }
 
@@ -264,7 +279,7 @@ def run_point(train: TrainFn, params: dict, *, result_path: str | os.PathLike,
     ckpt = Checkpoint(work_dir, every_steps=checkpoint_every, name=name,
                       params_hash=params_hash(params) + code_hash)
     started = time.time()
-    with stop_signals_save(ckpt):
+    with running_marker(work_dir), stop_signals_save(ckpt):
         metrics, arrays = train(dict(params), ckpt)
     wall = time.time() - started
     record = run_record(name, point_id, params, metrics, wall, ckpt, code_hash=code_hash)
@@ -317,7 +332,7 @@ def run_pack(train_pack: PackTrainFn, members: list[dict], *, staging_dir: str |
         ckpt = Checkpoint(work_dir, every_steps=checkpoint_every, name=name,
                           params_hash=params_hash([m["params"] for m in to_train]) + code_hash)
         started = time.time()
-        with stop_signals_save(ckpt):
+        with running_marker(work_dir), stop_signals_save(ckpt):
             results = train_pack([dict(m["params"]) for m in to_train], ckpt)
         wall = time.time() - started
         if len(results) != len(to_train):

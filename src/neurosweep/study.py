@@ -77,13 +77,6 @@ def resolve(study: str, target: str):
     return getattr(module, function) if function else module
 
 
-def draw_module_file(study: str, draw: str) -> str:
-    """The source file of a figure's drawing module, declared as an input of its draw rule
-    so that editing the drawing code redraws exactly that figure."""
-    package_dir = Path(__file__).parent / "studies" / study
-    return str(package_dir / (draw.replace(".", "/") + ".py"))
-
-
 def load_study_config(study: str, scale: str, config_dir: str | Path, schema_dir: str | Path,
                       override: dict | None = None) -> dict:
     """The validated block of ``config/<study>.yaml`` for one scale (quick, paper, ...)."""

@@ -14,8 +14,8 @@ from typing import Sequence
 
 from .claims import read_claims, summary
 from .codehash import code_hash
-from .config import ConfigError, deep_merge, load_validated, validate, load_yaml
-from .study import FigureSpec, StudySpec, build_sweeps, draw_module_file, get_spec, load_study_config
+from .config import ConfigError, deep_merge, validate, load_yaml
+from .study import FigureSpec, StudySpec, build_sweeps, get_spec, load_study_config
 from .sweep import Sweep, SweepError, parse_path
 
 __all__ = ["Plan", "ConfigError", "load_plan"]
@@ -228,11 +228,16 @@ class Plan:
     def all_sweep_files(self, study: str) -> list[str]:
         return [f for sweep in self._studies[study].sweeps for f in self.sweep_files(study, sweep)]
 
-    def claim_inputs(self, study: str) -> dict[str, str]:
-        """Other files the claims of the study's configured sweeps read, {keyword: path}."""
-        plan = self._studies[study]
-        return {name: path for sweep in plan.sweeps
-                for name, path in plan.spec.claim_inputs.get(sweep, {}).items()}
+    def sweep_claim_inputs(self, study: str, sweep: str) -> dict[str, str]:
+        """Other files a sweep's claims function reads, {keyword: path}."""
+        return dict(self._studies[study].spec.claim_inputs.get(sweep, {}))
+
+    def sweep_claims_file(self, study: str, sweep: str) -> str:
+        return f"{RESULTS}/{study}/{sweep}/claims.tsv"
+
+    def claims_code(self, study: str, sweep: str) -> str:
+        target = self._studies[study].spec.claims[sweep]
+        return code_hash((trainer_module(study, target),))
 
     def figure_inputs(self, study: str, figure: str) -> dict[str, str]:
         return dict(self.figure(study, figure).inputs)
@@ -242,15 +247,38 @@ class Plan:
         the training rules, so editing that code, and nothing else, re-trains the sweep."""
         return code_hash((trainer_module(study, self._studies[study].spec.trainers[sweep]),))
 
-    def pack_code(self, study: str, pack: str) -> str:
+    def pack_code(self, study: str, pack: str | None = None) -> str:
+        """The same for every pack of a study: one pack trainer trains them all."""
         return code_hash((trainer_module(study, self._studies[study].spec.pack_trainer),))
 
-    def draw_code(self, study: str, figure: str) -> str:
-        path = Path(draw_module_file(study, self.figure(study, figure).draw))
-        try:
-            return str(path.relative_to(self.root.resolve()))
-        except ValueError:
-            return str(path)
+    def point_code(self, study: str, sweep: str) -> str:
+        """The code hash a point's training job records: its pack's in a packed study."""
+        return self.pack_code(study) if self.packed(study) else self.train_code(study, sweep)
+
+    def figure_code(self, study: str, figure: str) -> dict[str, str]:
+        """Hashes of the code a figure's two jobs run: its data function's module and its drawing
+        module, each with what it imports of the library (params of rules figure_data and
+        draw_figure; recorded in the figure's card)."""
+        spec = self.figure(study, figure)
+        return {"data": code_hash((trainer_module(study, spec.data),)),
+                "draw": code_hash((trainer_module(study, spec.draw),))}
+
+    def card_params(self, study: str, figure: str) -> dict:
+        """What a figure's provenance card says about the plan: the config subset and every point
+        the figure uses (the drawing job adds commit, code hashes, metrics and claims)."""
+        spec = self.figure(study, figure)
+        block = self._studies[study].block
+        sweep = self.sweep(study, spec.sweep)
+        return {
+            "study": study, "figure": figure, "title": spec.title, "scale": self.scale,
+            "paper": self._studies[study].spec.paper, "sweep": spec.sweep,
+            "config": {"sweeps": {spec.sweep: block["sweeps"][spec.sweep]},
+                       "figure_inputs": dict(spec.inputs)},
+            "modules": [trainer_module(study, spec.data), trainer_module(study, spec.draw)],
+            "code": self.figure_code(study, figure),
+            "points": [{"id": p.id, "path": p.path, "values": p.values,
+                        "run_dir": self.run_dir(study, spec.sweep, p.path)} for p in sweep.points],
+        }
 
     def figures(self, study: str) -> list[str]:
         """The study's figures whose sweep is configured (optional stages may be off)."""

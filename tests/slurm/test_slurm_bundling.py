@@ -23,10 +23,10 @@ def load_benchmark():
 
 def test_small_points_share_slurm_jobs(tmp_path):
     bench = load_benchmark()
-    before = bench.run_sweep(10, 1, tmp_path, "before")
-    after = bench.run_sweep(10, 4, tmp_path, "after")
-    assert before.submissions == before.slurm_jobs == 10  # one sbatch call per point
-    assert after.submissions == after.slurm_jobs == 3  # 4 + 4 + 2 points
+    before = bench.run_sweep(6, 1, tmp_path, "before")
+    after = bench.run_sweep(6, 4, tmp_path, "after")
+    assert before.submissions == before.slurm_jobs == 6  # one sbatch call per point
+    assert after.submissions == after.slurm_jobs == 2  # 4 + 2 points
     runs = "results/psychophysics/runs/hue"
     for path in sorted((tmp_path / "before" / runs).rglob("result.npz")):
         twin = tmp_path / "after" / path.relative_to(tmp_path / "before")

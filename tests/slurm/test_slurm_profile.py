@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,25 @@ def test_results_equal_a_local_run(runs):
         assert twin.read_bytes() == path.read_bytes(), f"{twin} differs from the local run"
     for table in ("results/psychophysics/claims.tsv", "results/psychophysics/rerun_check.json"):
         assert (cluster / table).read_text() == (local / table).read_text(), table
+
+
+def test_figure_cards_name_the_slurm_jobs_of_their_points(runs):
+    _, cluster, _ = runs
+    by_run = {run: record["slurm_job_id"] for run, record in records(cluster).items()}
+    card = json.loads((cluster / "results/psychophysics/figures/fig2.json").read_text())
+    assert len(card["points"]) == 6
+    for point in card["points"]:
+        run = point["run_dir"].split("results/psychophysics/runs/", 1)[1]
+        assert point["slurm_job_id"] == by_run[run] and point["slurm_job_id"]
+
+
+def test_status_and_plan_after_a_slurm_run(runs):
+    _, cluster, _ = runs
+    env = environment(cluster)
+    status = subprocess.run([sys.executable, "-m", "neurosweep", "status", *TINY], cwd=cluster,
+                            env=env, capture_output=True, text=True, check=True).stdout
+    assert "(SLURM queue read)" not in status or "queued" not in status.split("\n", 1)[1]
+    assert "orientation (6 points: 6 done)" in status and "supervised (5 points: 5 done)" in status
+    plan = subprocess.run([sys.executable, "-m", "neurosweep", "plan", *TINY], cwd=cluster, env=env,
+                          capture_output=True, text=True, check=True).stdout
+    assert "nothing to run" in plan

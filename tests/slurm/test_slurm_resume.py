@@ -65,11 +65,24 @@ def finish(controller: subprocess.Popen) -> str:
     return output
 
 
+def hue_point_status(repo: Path) -> tuple[str, str | None]:
+    """What `neurosweep status` says of the long hue point: its state and SLURM job id."""
+    from neurosweep.status import study_status
+    from neurosweep.workflow import load_plan
+
+    plan = load_plan(repo, ["tests/config/tiny.yaml", "long.yaml"])
+    row = next(r for r in study_status(plan, "psychophysics", repo)["hue"]
+               if r.point == "hue_rotation~0/seed~0")
+    return row.state, row.job_id
+
+
 def test_requeued_job_resumes_from_its_checkpoint(tmp_path, uninterrupted):
     repo = scratch_repo(tmp_path / "repo")
     controller, job = start_on_cluster(repo)
+    assert hue_point_status(repo) == ("running", job)  # the live grid sees the SLURM job
     subprocess.run(["scontrol", "requeue", job], check=True)
     wait_for(lambda: job_state(job) == "PENDING", 60, f"job {job} back in the queue")
+    assert hue_point_status(repo) == ("queued", job)
     # SLURM holds a requeued job for two minutes; the test cluster lets it go at once.
     subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], check=True)
     finish(controller)

@@ -131,6 +131,7 @@ def test_scancel_stops_the_controller_and_the_jobs_it_submitted(tmp_path):
         subprocess.run(["scancel", controller_id], check=True)
         assert wait_until_ended(controller_id, 60) == "CANCELLED"
         for job_id in training_ids:
-            assert wait_until_ended(job_id, 60) == "CANCELLED", log.read_text()
+            # Snakemake cancels them as it shuts down, which takes longer on a loaded machine
+            assert wait_until_ended(job_id, 180) == "CANCELLED", log.read_text()
     finally:  # whatever happened, leave nothing running on the cluster
         subprocess.run(["scancel", controller_id, *training_ids])

@@ -11,12 +11,17 @@ sys.path.insert(0, SRC)
 # (the old value is read through dict() so that --lint does not take it for a required variable)
 os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [SRC, dict(os.environ).get("PYTHONPATH")])))
 
+from neurosweep.codehash import software
 from neurosweep.workflow import Plan, ConfigError
 
 try:
     PLAN = Plan.from_config(config, root=Path(workflow.basedir))
 except ConfigError as error:
     raise WorkflowError(f"configuration error: {error}") from None
+
+# The numeric software training runs on (python, torch, numpy versions): a param of the
+# training rules, so an upgrade re-trains, as a changed conda environment would.
+SOFTWARE = software()
 
 STUDY_PATTERN = "|".join(PLAN.studies) or "no-study"
 # Studies that train their points several to a job (packs) publish each point from its pack;
@@ -38,6 +43,7 @@ localrules:
     aggregate,
     figure_data,
     draw_figure,
+    sweep_claims,
     study_claims,
     all_claims,
 
@@ -136,16 +142,40 @@ def figure_data_inputs(wildcards):
     return {"arrays": arrays, "index": index, **PLAN.figure_inputs(wildcards.study, wildcards.figure)}
 
 
+def figure_data_code(wildcards):
+    return PLAN.figure_code(wildcards.study, wildcards.figure)["data"]
+
+
 def figure_draw_code(wildcards):
-    return PLAN.draw_code(wildcards.study, wildcards.figure)
+    return PLAN.figure_code(wildcards.study, wildcards.figure)["draw"]
 
 
-def study_sweep_files(wildcards):
-    return PLAN.all_sweep_files(wildcards.study)
+def figure_title(wildcards):
+    return PLAN.figure(wildcards.study, wildcards.figure).title
 
 
-def study_claim_inputs(wildcards):
-    return PLAN.claim_inputs(wildcards.study)
+def figure_sweep_claims(wildcards):
+    return PLAN.sweep_claims_file(wildcards.study, PLAN.figure(wildcards.study, wildcards.figure).sweep)
+
+
+def sweep_claim_inputs(wildcards):
+    arrays, index = PLAN.sweep_files(wildcards.study, wildcards.sweep)
+    return {"arrays": arrays, "index": index, **PLAN.sweep_claim_inputs(wildcards.study, wildcards.sweep)}
+
+
+def sweep_claims_code(wildcards):
+    return PLAN.claims_code(wildcards.study, wildcards.sweep)
+
+
+def study_sweep_claims(wildcards):
+    return [PLAN.sweep_claims_file(wildcards.study, sweep) for sweep in PLAN.study(wildcards.study).sweeps]
+
+
+def check_sweep_claims(study, sweep, input, output, log):
+    """Rule sweep_claims, inside Snakemake's process (a new Python per sweep costs seconds)."""
+    from neurosweep.claims import check_sweep
+
+    check_sweep(study, sweep, dict(input.items()), output, log)
 
 
 def rerun_inputs(wildcards):

@@ -17,6 +17,7 @@ rule train:
         values=train_params,
         point_id=train_point_id,
         code=train_code,  # hash of the library code this job runs: editing it re-trains
+        software=SOFTWARE,  # python, torch and numpy versions: upgrading them re-trains
         work_dir="work/{study}/{sweep}/{point}",
     log:
         "logs/{study}/train/{sweep}/{point}.log",
@@ -50,6 +51,7 @@ rule train_pack:
     params:
         members=pack_params,
         code=pack_code,  # hash of the library code this job runs: editing it re-trains
+        software=SOFTWARE,
         work_dir="work/{study}/packs/{pack}",
     log:
         "logs/{study}/train/packs/{pack}.log",
@@ -101,11 +103,16 @@ rule aggregate:
         "../scripts/aggregate.py"
 
 
+# Figure rules carry the hash of the library code they run (data function, drawing module and
+# what they import), as the training rules do: editing that code remakes exactly these figures,
+# and a checkout that only touches file times remakes nothing.
 rule figure_data:
     input:
         unpack(figure_data_inputs),
     output:
         "results/{study}/figures/{figure}.npz",
+    params:
+        code=figure_data_code,
     log:
         "logs/{study}/figures/{figure}_data.log",
     conda:
@@ -114,14 +121,23 @@ rule figure_data:
         "../scripts/figure_data.py"
 
 
-# The drawing module's source file is an input: editing it redraws exactly this figure.
+# Draws the figure and writes its provenance card (figures/<figure>.json: commit, code hashes,
+# config, the points it used, the claims of its sweep with their verdicts).
 rule draw_figure:
     input:
         data="results/{study}/figures/{figure}.npz",
-        code=figure_draw_code,
+        claims=figure_sweep_claims,
     output:
         pdf="results/{study}/figures/{figure}.pdf",
-        png="results/{study}/figures/{figure}.png",
+        png=report("results/{study}/figures/{figure}.png", caption="../report/figure.rst",
+                   category="{study}", subcategory="{figure}",
+                   labels={"study": "{study}", "figure": "{figure}", "file": "figure"}),
+        card=report("results/{study}/figures/{figure}.json", caption="../report/card.rst",
+                    category="{study}", subcategory="{figure}",
+                    labels={"study": "{study}", "figure": "{figure}", "file": "provenance card"}),
+    params:
+        code=figure_draw_code,
+        title=figure_title,  # for the report's caption
     log:
         "logs/{study}/figures/{figure}_draw.log",
     conda:
@@ -152,13 +168,28 @@ rule rerun_check:
         "../scripts/rerun_check.py"
 
 
+# A sweep's claims, checked as soon as the sweep is aggregated (each figure's card lists the
+# claims of its sweep). Quick: it runs inside Snakemake's own process, no new Python.
+rule sweep_claims:
+    input:
+        unpack(sweep_claim_inputs),
+    output:
+        "results/{study}/{sweep}/claims.tsv",
+    params:
+        code=sweep_claims_code,
+    log:
+        "logs/{study}/claims/{sweep}.log",
+    run:
+        check_sweep_claims(wildcards.study, wildcards.sweep, input, output[0], log[0])
+
+
 rule study_claims:
     input:
-        unpack(study_claim_inputs),
-        sweeps=study_sweep_files,
+        sweeps=study_sweep_claims,
         rerun="results/{study}/rerun_check.json",
     output:
-        "results/{study}/claims.tsv",
+        report("results/{study}/claims.tsv", caption="../report/claims.rst", category="{study}",
+               subcategory="claims", labels={"study": "{study}", "file": "claims table"}),
     log:
         "logs/{study}/claims.log",
     conda:
