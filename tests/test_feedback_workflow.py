@@ -3,6 +3,11 @@ per point, every figure, claims, figures redrawn alone, a sweep extended without
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
@@ -56,6 +61,27 @@ def test_figure_targets_redraw_alone(finished):
     assert jobs == {"draw_figure": len(FIGURES)}
 
 
+def test_plan_agrees_with_snakemake_on_a_packed_study(finished):
+    """After a model edit every pack re-trains and publishes every member; the plan says so."""
+    def plan_jobs() -> dict:
+        env = {**os.environ, "PYTHONPATH": str(finished / "src")}
+        out = subprocess.run([sys.executable, "-m", "neurosweep", "plan", "--json", *TINY], cwd=finished,
+                             env=env, capture_output=True, text=True, check=True).stdout
+        return json.loads(out)["jobs"]
+
+    assert plan_jobs() == {}
+    model = finished / "src" / "neurosweep" / "studies" / "feedback" / "model.py"
+    original = model.read_text()
+    try:
+        model.write_text(original + "\nUNUSED_BUT_CODE = 1\n")
+        dry = planned_jobs(snakemake(finished, "-n", *TINY).stdout)
+        dry.pop("all")
+        assert plan_jobs() == dry
+        assert dry["train_pack"] >= 2 and dry["publish_point"] > dry["train_pack"]
+    finally:
+        model.write_text(original)
+
+
 def test_extending_a_sweep_trains_only_the_new_points(finished, tmp_path):
     """One more N_I: the Dale pack gains members; it trains only them, copies the others, and
     every earlier result stays byte-identical."""
@@ -73,3 +99,4 @@ def test_extending_a_sweep_trains_only_the_new_points(finished, tmp_path):
     trained = [m for m in manifest["members"] if not m["reused"]]
     assert sorted(m["point"] for m in trained) == ["target~both/n_inh~5/seed~0", "target~exc/n_inh~5/seed~0"]
     assert old.read_bytes() == before
+

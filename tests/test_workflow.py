@@ -172,6 +172,16 @@ def test_training_reruns_follow_the_code_it_runs_not_file_times(finished):
     for path in src.rglob("*.py"):  # what a fresh clone or `git checkout` does to the library
         os.utime(path)
     assert "train" not in planned_jobs(snakemake(finished, "-n", *TINY).stdout)
+    # ... and to the workflow scripts: the profiles leave out Snakemake's `code` trigger, which
+    # compares script file times (the code params hash the scripts instead)
+    scripts = {path: path.stat() for path in (finished / "workflow" / "scripts").glob("*.py")}
+    try:
+        for path in scripts:
+            os.utime(path)
+        assert planned_jobs(snakemake(finished, "-n", "--profile", "profiles/local", *TINY).stdout) == {}
+    finally:
+        for path, stat in scripts.items():
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     linear = src / "studies" / "psychophysics" / "linear.py"
     original = linear.read_text()
     try:
@@ -245,7 +255,7 @@ def stale_points(plan: dict) -> dict[str, set[str]]:
     """sweep -> the reasons its stale points give."""
     out: dict[str, set[str]] = {}
     for study in plan["studies"].values():
-        for point in study["stale_points"]:
+        for point in study["points_to_train"]:
             out.setdefault(point["sweep"], set()).update(point["reasons"])
     return out
 
@@ -279,6 +289,12 @@ def test_plan_names_code_as_the_reason_and_agrees_with_snakemake(finished):
         figures = plan["studies"]["psychophysics"]["figures"]
         assert {f for f, v in figures.items() if v["state"] != "done"} == {"fig2", "fig5", "figS1"}
         assert plan["jobs"] == snakemake_jobs(finished)
+        # one figure target: only its sweep's chain, as `snakemake psychophysics_fig5` runs it
+        fig5 = plan_json(finished, "psychophysics_fig5")
+        dry = planned_jobs(snakemake(finished, "-n", *TINY, "--", "psychophysics_fig5").stdout)
+        dry.pop("psychophysics_fig5")
+        assert fig5["jobs"] == dry == {"train": 2, "aggregate": 1, "sweep_claims": 1,
+                                       "figure_data": 1, "draw_figure": 1}
         # the cost comes from the benchmark files of the runs that made them
         assert plan["cost"]["source"] == "measured" and plan["cost"]["jobs_measured"] == 8
     finally:
@@ -321,7 +337,7 @@ def test_every_figure_has_a_card_naming_its_points_and_claims(finished):
         assert len(first["id"]) == 8 and first["wall_seconds"] > 0 and first["metrics"]
         assert "slurm_job_id" in first  # null: trained locally
         assert card["config"]["sweeps"][sweep]["grid"]
-        assert card["git"] == {"commit": None, "dirty": None}  # the test copy has no .git
+        assert set(card["git"]) == {"commit", "dirty"}  # null here: the test copy has no .git
         assert f"neurosweep.studies.psychophysics.plots.{figure}" in card["code"]["modules"]
         assert card["code"]["drawing_script"]["path"] == "workflow/scripts/draw_figure.py"
         claims = {c["claim"]: c["verdict"] for c in card["claims"]}
@@ -359,12 +375,24 @@ def test_draft_draws_from_the_points_that_exist_and_trains_nothing(partial):
     assert [p["path"] for p in card["points"]] == ["depth~tied/seed~0"]
     assert figure.read_bytes() == before  # the workflow's figure is untouched
     assert not (partial / "results/psychophysics/runs/linear/depth~2/seed~0").exists()  # nothing trained
-    # the label is drawn on the figure: the draft's pixels differ from the same figure unmarked
-    from neurosweep.draft import mark
-    import matplotlib.figure
-    blank = matplotlib.figure.Figure()
-    mark(blank, "draft: 1 of 2 points")
-    assert [t.get_text() for t in blank.texts][0] == "draft: 1 of 2 points"
+
+
+def test_the_draft_label_is_drawn_on_the_figure(partial, monkeypatch):
+    import neurosweep.figures
+    from neurosweep.draft import draw_draft
+    from neurosweep.workflow import load_plan
+
+    texts = []
+    real = neurosweep.figures.save_figure
+
+    def capture(figure, pdf, png):  # what draw_draft saves
+        texts.extend(t.get_text() for t in figure.texts)
+        real(figure, pdf, png)
+
+    monkeypatch.setattr(neurosweep.figures, "save_figure", capture)
+    made = draw_draft(load_plan(partial, ["tests/config/tiny.yaml"]), "psychophysics", "fig5", partial)
+    assert (made["points"], made["of"]) == (1, 2)
+    assert "draft: 1 of 2 points" in texts and "DRAFT" in texts
 
 
 def test_draft_says_why_it_cannot_draw(partial):
@@ -405,7 +433,8 @@ def test_status_shows_done_running_queued_failed_and_missing(partial):
     assert f"failed   orientation/{orientation[1]}  log {log.relative_to(partial)}" in text
     assert "queued   linear/depth~2/seed~0  SLURM job 4242" in text
     assert "\033[" in render(plan, ["psychophysics"], partial, colour=True, queue=queue)
-    # a marker whose process is gone is not running: the point is missing (no log)
+    # a marker whose process is gone is not running: the point is missing (its log is the
+    # finished run's, which ends with "done in")
     (work / "running.json").write_text(json.dumps({"pid": 2 ** 22 + 7, "host": socket.gethostname()}))
     table = study_status(plan, "psychophysics", partial, queue={})
     assert {r.point: r.state for r in table["orientation"]}[orientation[0]] == "missing"

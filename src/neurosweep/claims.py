@@ -83,29 +83,12 @@ def summary(rows: list[dict]) -> str:
 
 
 
-def check_sweep(study: str, sweep: str, inputs: dict[str, str], out: str | os.PathLike,
-                log_path: str | os.PathLike) -> list[Claim]:
-    """Rule sweep_claims: the claims one sweep's runs support, written to ``out``. ``inputs``
-    holds the sweep's aggregate ('arrays', 'index') and any other files its claims read."""
-    import traceback
-    from pathlib import Path
-
+def check_sweep(study: str, sweep: str, inputs: dict[str, str]) -> list[Claim]:
+    """The claims one sweep's runs support. ``inputs`` holds the sweep's aggregate ('arrays',
+    'index') and any other files its claims function reads."""
     from .aggregate import read_sweep
     from .study import get_spec, resolve
 
-    # It runs in Snakemake's own process, beside other jobs: it writes its log itself rather
-    # than redirecting the process's output (logs.log_to) as jobs in their own process do.
-    log = Path(log_path)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        spec = get_spec(study)
-        extra = {name: str(inputs[name]) for name in spec.claim_inputs.get(sweep, {})}
-        runs = read_sweep(inputs["arrays"], inputs["index"])
-        claims = resolve(study, spec.claims[sweep])(runs, **extra)
-        write_claims(out, claims, study)
-    except Exception:
-        log.write_text(f"claims of {study}/{sweep} failed:\n{traceback.format_exc()}")
-        raise
-    passed = sum(c.passed for c in claims)
-    log.write_text(f"{study}/{sweep}: {passed} of {len(claims)} claims hold\n")
-    return claims
+    spec = get_spec(study)
+    extra = {name: str(inputs[name]) for name in spec.claim_inputs.get(sweep, {})}
+    return resolve(study, spec.claims[sweep])(read_sweep(inputs["arrays"], inputs["index"]), **extra)

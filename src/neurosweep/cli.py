@@ -82,9 +82,9 @@ def cmd_plan(args) -> int:
         print(f"error: {error.args[0]}", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(as_json(plan, forecasts, args.root), indent=2))
+        print(json.dumps(as_json(plan, forecasts, args.root, everything=not args.targets), indent=2))
     else:
-        print(render(plan, forecasts, args.root))
+        print(render(plan, forecasts, args.root, everything=not args.targets))
     return 0
 
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .provenance import read_card
-from .state import DONE, MISSING, STALE, PointState, point_states
+from .codehash import params_hash
+from .state import DONE, MISSING, STALE, PointState, file_time, point_states, read_json_if_any
 
 # At most this many benchmark files are read per sweep to estimate its mean job time.
 BENCHMARK_SAMPLE = 200
@@ -85,17 +86,10 @@ class StudyForecast:
     jobs: dict[str, int]
     cost: Cost
     figures: list[FigureForecast]
-    stale_points: list[PointState]
+    to_train: list[PointState]  # missing and stale runs
 
 
 # --- files and times ---------------------------------------------------------------------------
-def _mtime(path: Path) -> float | None:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return None
-
-
 def _benchmark_seconds(path: Path) -> float | None:
     """The wall seconds of one Snakemake benchmark file (column ``s``)."""
     try:
@@ -126,17 +120,15 @@ def _mean_benchmark(directory: Path, per: dict[str, int] | None = None) -> float
 
 
 # --- one study -------------------------------------------------------------------------------
-def _training_cost(plan, study: str, stale: list[PointState], root: Path) -> tuple[dict[str, int], Cost]:
-    """The training jobs that would run for these points, and their cost."""
+def _training_cost(plan, study: str, points: list[PointState], packs: list[str],
+                   root: Path) -> Cost:
+    """The cost of training these points (an unpacked study) or these packs (a packed one)."""
     bench = root / "results" / study / "benchmarks"
     cost = Cost()
-    jobs: dict[str, int] = {}
     if plan.packed(study):
-        packs = plan.packs(study)
-        to_run = {plan.pack_of(study, s.sweep, s.point) for s in stale}
-        sizes = {name: len(members) for name, members in packs.items()}
+        sizes = {name: len(members) for name, members in plan.packs(study).items()}
         per_member = _mean_benchmark(bench / "packs", per=sizes)
-        for pack in sorted(to_run):
+        for pack in packs:
             own = _benchmark_seconds(bench / "packs" / f"{pack}.tsv")
             gpus = plan.pack_resource(study, pack, "gpu")
             if own is not None:
@@ -145,11 +137,9 @@ def _training_cost(plan, study: str, stale: list[PointState], root: Path) -> tup
                 cost.add(per_member * sizes[pack], gpus, True)
             else:
                 cost.add(plan.pack_resource(study, pack, "runtime") * 60, gpus, False)
-        jobs["train_pack"] = len(to_run)
-        jobs["publish_point"] = sum(sizes[p] for p in to_run)
-        return jobs, cost
+        return cost
     means: dict[str, float | None] = {}
-    for state in stale:
+    for state in points:
         sweep = state.sweep
         if sweep not in means:
             means[sweep] = _mean_benchmark(bench / sweep)
@@ -161,105 +151,200 @@ def _training_cost(plan, study: str, stale: list[PointState], root: Path) -> tup
             cost.add(means[sweep], gpus, True)
         else:
             cost.add(plan.resource(study, sweep, "runtime") * 60, gpus, False)
-    jobs["train"] = len(stale)
-    return jobs, cost
+    return cost
 
 
-def _figure_forecast(plan, study: str, figure: str, target: str, states, aggregating: set[str],
-                     root: Path) -> FigureForecast:
-    spec = plan.figure(study, figure)
-    mine = [states[(spec.sweep, p)] for p in plan.sweep(study, spec.sweep).paths]
-    counts = {DONE: 0, STALE: 0, MISSING: 0}
-    for s in mine:
-        counts[s.state] += 1
-    base = root / "results" / study / "figures" / figure
-    card = read_card(f"{base}.json")
-    reasons = []
-    if counts[STALE] or counts[MISSING]:
-        reasons.append("points")
-    elif spec.sweep in aggregating:
-        reasons.append("aggregate")
-    needs_data = bool(reasons) or _mtime(base.with_suffix(".npz")) is None
-    if card is None or _mtime(base.with_suffix(".pdf")) is None:
-        return FigureForecast(study, figure, target, spec.sweep, counts, MISSING,
-                              reasons or ["not drawn"], needs_data)
-    code = plan.figure_code(study, figure)
-    recorded = card.get("code", {})
-    if recorded.get("figure_data") != code["data"]:
-        reasons.append("code (figure data)")
-        needs_data = True
-    if recorded.get("draw") != code["draw"]:
-        reasons.append("code (drawing)")
-    return FigureForecast(study, figure, target, spec.sweep, counts, STALE if reasons else DONE,
-                          reasons, needs_data)
+def _older(path: Path, *than: Path) -> bool:
+    """True when ``path`` is missing or older than any existing file of ``than`` (Snakemake's
+    mtime trigger)."""
+    made = file_time(path)
+    if made is None:
+        return True
+    return any((file_time(other) or 0) > made for other in than)
 
 
-def _aggregate_is_current(plan, study: str, sweep: str, states, root: Path) -> bool:
-    """An aggregate is current when it exists, is newer than every run it gathers (Snakemake's
-    mtime trigger) and gathers exactly the sweep's points of now (its input list)."""
-    arrays, index = (root / f for f in plan.sweep_files(study, sweep))
-    made = _mtime(arrays)
-    points = plan.sweep(study, sweep).points
-    if made is None or _mtime(index) is None:
-        return False
-    for p in points:
-        state = states[(sweep, p.path)]
-        if state.needs_training or (state.result_time or 0) > made:
+class _Chain:
+    """What would re-run in one study, rule by rule, following Snakemake's triggers downstream:
+    training -> publishing -> aggregates -> per-sweep claims -> figure data -> drawing (and the
+    card) -> rerun check -> the study's claims table. Only the parts the targets need count."""
+
+    def __init__(self, plan, study: str, root: Path, sweeps: list[str]):
+        self.plan, self.study, self.root = plan, study, root
+        self.states = point_states(plan, study, root)
+        self.sweeps = sweeps
+        results = root / "results" / study
+        self.results = results
+        # training runs the targets need: distinct run directories, in sweep order
+        runs = {self.states[(s, p)].run_dir: self.states[(s, p)]
+                for s in sweeps for p in plan.sweep(study, s).paths}
+        self.runs = list(runs.values())
+        self.to_train = [r for r in self.runs if r.needs_training]
+        self.packs_to_run = self._packs_to_run() if plan.packed(study) else []
+        remade = {r.run_dir for r in self.to_train}
+        for pack in self.packs_to_run:  # a re-run pack publishes every member again
+            remade |= {plan.run_dir(study, *m) for m in plan.packs(study)[pack]}
+        self.remade = remade & set(runs)
+        self.aggregating = {s for s in sweeps if not self._aggregate_current(s)}
+        self.claims_rerun = {s for s in sweeps if self._claims_rerun(s)}
+
+    def _packs_to_run(self) -> list[str]:
+        """Packs with a member to train, no manifest, or other members than their manifest's
+        (Snakemake re-runs a pack when its `members` param changes)."""
+        plan, study = self.plan, self.study
+        needed = {plan.pack_of(study, r.sweep, r.point) for r in self.runs}
+        stale = {plan.pack_of(study, r.sweep, r.point) for r in self.to_train}
+        out = []
+        for pack in plan.packs(study):
+            if pack not in needed:
+                continue
+            manifest = read_json_if_any(self.root / plan.pack_dir(study, pack) / "pack.json")
+            members_now = params_hash(plan.pack_members(study, pack))
+            if pack in stale or manifest is None or manifest.get("members_hash") != members_now:
+                out.append(pack)
+        return out
+
+    def _aggregate_current(self, sweep: str) -> bool:
+        """Exists, newer than every run it gathers, none of them remade, and it gathers exactly
+        the sweep's points of now (its input list)."""
+        plan, study = self.plan, self.study
+        arrays, index = (self.root / f for f in plan.sweep_files(study, sweep))
+        made = file_time(arrays)
+        if made is None or file_time(index) is None:
             return False
-    try:
-        gathered = [entry["point"] for entry in json.loads(index.read_text())]
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    return gathered == [p.values for p in points]
+        points = plan.sweep(study, sweep).points
+        for p in points:
+            state = self.states[(sweep, p.path)]
+            if state.run_dir in self.remade or (state.result_time or 0) > made:
+                return False
+        try:
+            gathered = [entry["point"] for entry in json.loads(index.read_text())]
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        return gathered == [p.values for p in points]
 
+    def _remade_file(self, path: str) -> bool:
+        """Whether a file another rule makes (a sweep's aggregate) is made again."""
+        return any(path in self.plan.sweep_files(self.study, s) for s in self.aggregating)
 
-def _sweeps_to_aggregate(plan, study: str, states, root: Path) -> set[str]:
-    """Sweeps whose aggregate would be (re)made."""
-    return {sweep for sweep in plan.study(study).sweeps
-            if not _aggregate_is_current(plan, study, sweep, states, root)}
+    def _claims_rerun(self, sweep: str) -> bool:
+        plan, study = self.plan, self.study
+        table = self.root / plan.sweep_claims_file(study, sweep)
+        made_by = read_json_if_any(table.with_suffix(".json"))
+        inputs = [*plan.sweep_files(study, sweep), *plan.sweep_claim_inputs(study, sweep).values()]
+        return (sweep in self.aggregating or made_by is None
+                or made_by.get("code") != plan.claims_code(study, sweep)
+                or any(self._remade_file(p) for p in inputs)
+                or _older(table, *(self.root / p for p in inputs)))
+
+    def figure(self, figure: str, target: str) -> FigureForecast:
+        plan, study = self.plan, self.study
+        spec = plan.figure(study, figure)
+        counts = {DONE: 0, STALE: 0, MISSING: 0}
+        for p in plan.sweep(study, spec.sweep).paths:
+            counts[self.states[(spec.sweep, p)].state] += 1
+        base = self.results / "figures" / figure
+        arrays = self.root / plan.sweep_files(study, spec.sweep)[0]
+        card = read_card(f"{base}.json")
+        code = plan.figure_code(study, figure)
+        reasons = []
+        if counts[STALE] or counts[MISSING]:
+            reasons.append("points")
+        elif spec.sweep in self.aggregating:
+            reasons.append("aggregate")
+        inputs = [self.root / p for p in spec.inputs.values()]
+        needs_data = (bool(reasons) or _older(base.with_suffix(".npz"), arrays, *inputs)
+                      or any(self._remade_file(p) for p in spec.inputs.values()))
+        if card is not None and card.get("code", {}).get("figure_data") != code["data"]:
+            reasons.append("code (figure data)")
+            needs_data = True
+        if needs_data and not reasons:
+            reasons.append("figure data")
+        drawn = [base.with_suffix(ext) for ext in (".pdf", ".png", ".json")]
+        claims = self.root / plan.sweep_claims_file(study, spec.sweep)
+        if card is None or any(file_time(f) is None for f in drawn):
+            return FigureForecast(study, figure, target, spec.sweep, counts, MISSING,
+                                  reasons or ["not drawn"], needs_data)
+        if card.get("code", {}).get("draw") != code["draw"]:
+            reasons.append("code (drawing)")
+        if card.get("title") != spec.title:
+            reasons.append("title")
+        if spec.sweep in self.claims_rerun:
+            reasons.append("claims")
+        if not reasons and any(_older(f, base.with_suffix(".npz"), claims) for f in drawn):
+            reasons.append("newer inputs")
+        return FigureForecast(study, figure, target, spec.sweep, counts,
+                              STALE if reasons else DONE, reasons, needs_data)
+
+    def rerun_check(self) -> bool:
+        plan, study = self.plan, self.study
+        sweep, point = plan.rerun_point(study)
+        done = self.results / "rerun_check.json"
+        record = read_json_if_any(done)
+        reference = self.root / plan.run_dir(study, sweep, point) / "result.npz"
+        return (record is None or (record.get("sweep"), record.get("point")) != (sweep, point)
+                or plan.run_dir(study, sweep, point) in self.remade
+                or self.states[(sweep, point)].needs_training or _older(done, reference))
+
+    def missing_inputs(self, figures: list[str]) -> set[str]:
+        """Data files (downloads, generated inputs) the targets need and that do not exist yet:
+        each is one job of the study's data rules."""
+        plan, study = self.plan, self.study
+        files = {path for r in self.to_train for path in plan.inputs(study, r.sweep, r.point).values()}
+        for sweep in self.sweeps:
+            files |= set(plan.sweep_claim_inputs(study, sweep).values())
+        for figure in figures:
+            files |= set(plan.figure(study, figure).inputs.values())
+        made_here = {f for s in plan.study(study).sweeps for f in plan.sweep_files(study, s)}
+        return {f for f in files - made_here if file_time(self.root / f) is None}
 
 
 def forecast_study(plan, study: str, root: str | os.PathLike = ".",
                    figures: list[str] | None = None) -> StudyForecast:
+    """The forecast of a study, or, with ``figures``, of only what those figures need (as
+    `snakemake <figure target>` would run it)."""
     root = Path(root)
-    states = point_states(plan, study, root)
-    runs = {s.run_dir: s for s in states.values()}.values()  # distinct training runs
+    whole = figures is None
+    chosen = plan.figures(study) if whole else figures
+    sweeps = list(plan.study(study).sweeps) if whole else \
+        list(dict.fromkeys(plan.figure(study, f).sweep for f in chosen))
+    chain = _Chain(plan, study, root, sweeps)
+    targets = figure_targets(root, study)
+    forecasts = [chain.figure(f, targets.get(f, f"{study}_{f}")) for f in chosen]
     counts = {DONE: 0, STALE: 0, MISSING: 0}
     reasons: dict[str, int] = {}
-    for s in runs:
-        counts[s.state] += 1
-        for r in s.reasons:
-            reasons[r] = reasons.get(r, 0) + 1
-    stale = [s for s in runs if s.needs_training]
-    jobs, cost = _training_cost(plan, study, stale, root)
-    aggregating = _sweeps_to_aggregate(plan, study, states, root)
-    targets = figure_targets(root, study)
-    chosen = figures if figures is not None else plan.figures(study)
-    forecasts = [_figure_forecast(plan, study, f, targets.get(f, f"{study}_{f}"), states, aggregating, root)
-                 for f in chosen]
-    jobs["aggregate"] = len(aggregating)
-    jobs["sweep_claims"] = sum(
-        1 for sweep in plan.study(study).sweeps
-        if sweep in aggregating or _mtime(root / plan.sweep_claims_file(study, sweep)) is None)
-    redraw = sum(f.state != DONE for f in forecasts)
+    for r in chain.runs:
+        counts[r.state] += 1
+        for why in r.reasons:
+            reasons[why] = reasons.get(why, 0) + 1
+    jobs: dict[str, int] = {"data files": len(chain.missing_inputs(chosen))}
+    if plan.packed(study):
+        jobs["train_pack"] = len(chain.packs_to_run)
+        jobs["publish_point"] = len(chain.remade)
+    else:
+        jobs["train"] = len(chain.to_train)
+    cost = _training_cost(plan, study, chain.to_train, chain.packs_to_run, root)
+    jobs["aggregate"] = len(chain.aggregating)
+    jobs["sweep_claims"] = len(chain.claims_rerun)
     jobs["figure_data"] = sum(f.needs_data for f in forecasts)
-    jobs["draw_figure"] = redraw
-    rerun_sweep, rerun_point = plan.rerun_point(study)
-    rerun_file = root / "results" / study / "rerun_check.json"
-    rerun = states[(rerun_sweep, rerun_point)].needs_training or _mtime(rerun_file) is None
-    jobs["rerun_check"] = int(rerun)
-    if rerun:
-        _, rerun_cost = _training_cost(plan, study, [states[(rerun_sweep, rerun_point)]], root) \
-            if not plan.packed(study) else ({}, _rerun_cost_packed(plan, study, rerun_sweep, root))
-        cost.merge(rerun_cost)
-    claims_file = root / "results" / study / "claims.tsv"
-    jobs["study_claims"] = int(bool(jobs["sweep_claims"] or rerun or _mtime(claims_file) is None))
+    jobs["draw_figure"] = sum(f.state != DONE for f in forecasts)
+    if whole:
+        rerun = chain.rerun_check()
+        jobs["rerun_check"] = int(rerun)
+        if rerun:
+            cost.merge(_rerun_cost(plan, study, root, chain))
+        table = root / "results" / study / "claims.tsv"
+        sweep_tables = [root / plan.sweep_claims_file(study, s) for s in sweeps]
+        jobs["study_claims"] = int(bool(chain.claims_rerun) or rerun or _older(table, *sweep_tables))
     return StudyForecast(study, counts, reasons, {k: v for k, v in jobs.items() if v}, cost,
-                         forecasts, stale)
+                         forecasts, chain.to_train)
 
 
-def _rerun_cost_packed(plan, study: str, sweep: str, root: Path) -> Cost:
-    """The rerun check re-trains one member alone: about one member's share of a pack."""
+def _rerun_cost(plan, study: str, root: Path, chain: _Chain) -> Cost:
+    """The rerun check re-trains one point alone: its own benchmark's time, or in a packed study
+    one member's share of a pack."""
+    sweep, point = plan.rerun_point(study)
+    if not plan.packed(study):
+        return _training_cost(plan, study, [chain.states[(sweep, point)]], [], root)
     cost = Cost()
     sizes = {name: len(members) for name, members in plan.packs(study).items()}
     per_member = _mean_benchmark(root / "results" / study / "benchmarks" / "packs", per=sizes)
@@ -286,7 +371,7 @@ def figure_targets(root: str | os.PathLike, study: str) -> dict[str, str]:
         return {}
     found: dict[str, str] = {}
     for rule, body in _RULE.findall(text):
-        names = [n for n in _FIGURE_FILE.findall(body) if n != "{figure}"]
+        names = _FIGURE_FILE.findall(body)  # literal paths; expand()'s lists below
         for listed in _FIGURE_LIST.findall(body):
             names += re.findall(r"[\"'](\w+)[\"']", listed)
         for name in names:
@@ -338,18 +423,23 @@ def forecast(plan, targets: list[str] = (), root: str | os.PathLike = ".") -> li
     return [forecast_study(plan, study, root, figures) for study, figures in chosen.items()]
 
 
-def all_jobs(forecasts: list[StudyForecast], root: str | os.PathLike = ".") -> dict[str, int]:
-    """Jobs per rule over the studies, with the table of every study's claims (all_claims)."""
+def all_jobs(forecasts: list[StudyForecast], root: str | os.PathLike = ".",
+             everything: bool = True) -> dict[str, int]:
+    """Jobs per rule over the studies; with ``everything`` (no targets: rule all) also the
+    table of every study's claims (all_claims)."""
     jobs: dict[str, int] = {}
     for f in forecasts:
         for rule, n in f.jobs.items():
             jobs[rule] = jobs.get(rule, 0) + n
-    if jobs.get("study_claims") or _mtime(Path(root) / "results" / "claims.tsv") is None:
-        jobs["all_claims"] = 1
+    if everything:
+        tables = [Path(root) / "results" / f.study / "claims.tsv" for f in forecasts]
+        if jobs.get("study_claims") or _older(Path(root) / "results" / "claims.tsv", *tables):
+            jobs["all_claims"] = 1
     return jobs
 
 
-def as_json(plan, forecasts: list[StudyForecast], root: str | os.PathLike = ".") -> dict:
+def as_json(plan, forecasts: list[StudyForecast], root: str | os.PathLike = ".",
+            everything: bool = True) -> dict:
     total = Cost()
     for f in forecasts:
         total.merge(f.cost)
@@ -359,12 +449,12 @@ def as_json(plan, forecasts: list[StudyForecast], root: str | os.PathLike = ".")
             f.study: {
                 "points": f.counts, "stale_reasons": f.stale_reasons, "jobs": f.jobs,
                 "cost": f.cost.as_dict(),
-                "stale_points": [{"sweep": s.sweep, "point": s.point, "state": s.state,
-                                  "reasons": s.reasons} for s in f.stale_points],
+                "points_to_train": [{"sweep": s.sweep, "point": s.point, "state": s.state,
+                                     "reasons": s.reasons} for s in f.to_train],
                 "figures": {g.figure: {"target": g.target, "sweep": g.sweep, "points": g.counts,
                                        "state": g.state, "reasons": g.reasons} for g in f.figures},
             } for f in forecasts},
-        "jobs": all_jobs(forecasts, root),
+        "jobs": all_jobs(forecasts, root, everything),
         "cost": total.as_dict(),
     }
 
@@ -380,7 +470,7 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 def render(plan, forecasts: list[StudyForecast], root: str | os.PathLike = ".",
-           max_stale: int = 5) -> str:
+           everything: bool = True, max_stale: int = 5) -> str:
     """A table that fits a screen: per study its points and cost, per figure its state."""
     lines = [f"neurosweep plan: scale {plan.scale}", ""]
     header = f"{'study / figure target':<34} {'sweep':<14} {'done':>6} {'stale':>6} {'missing':>7}  state"
@@ -396,13 +486,13 @@ def render(plan, forecasts: list[StudyForecast], root: str | os.PathLike = ".",
             state = g.state if g.state == DONE else f"{g.state}: {', '.join(g.reasons)}"
             lines.append(f"  {g.target + ('' if g.target.endswith(g.figure) else f' ({g.figure})'):<32} "
                          f"{g.sweep:<14} {_counts(g.counts)}  {state}")
-        stale = [s for s in f.stale_points if s.state == STALE]
+        stale = [s for s in f.to_train if s.state == STALE]
         for s in stale[:max_stale]:
             lines.append(f"    stale {s.sweep}/{s.point}: {', '.join(s.reasons)}")
         if len(stale) > max_stale:
             lines.append(f"    ... and {len(stale) - max_stale} more stale points (--json lists all)")
     lines.append("")
-    jobs = all_jobs(forecasts, root)
+    jobs = all_jobs(forecasts, root, everything)
     if not jobs:
         lines.append("nothing to run: every point, figure and claim is up to date")
         return "\n".join(lines)

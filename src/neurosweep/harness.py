@@ -42,7 +42,8 @@ import numpy as np
 import torch
 
 from . import __version__
-from .codehash import params_hash, software  # noqa: F401  (params_hash: part of this API)
+from .codehash import params_hash  # noqa: F401  (part of this API)
+from .codehash import software as software_versions
 from .io import atomic_path, write_json, write_npz
 
 log = logging.getLogger("neurosweep")
@@ -215,9 +216,10 @@ RUNNING_MARKER = "running.json"
 
 @contextlib.contextmanager
 def running_marker(work_dir: str | os.PathLike | None):
-    """While a job trains, its work directory holds running.json (pid, host, SLURM job id, start
-    time), so `neurosweep status` can tell a running point from a failed one; removed when the job
-    ends, also by an exception (a SIGKILL leaves it, and status then checks the pid or the job)."""
+    """While a training job runs, its work directory holds running.json (pid, host, SLURM job id,
+    start time), so `neurosweep status` can tell a running point from a failed one. The job
+    scripts hold it from the moment their log opens until the log says "done in"; it is removed
+    also on an exception (a SIGKILL leaves it, and status then checks the pid or the job)."""
     if work_dir is None:
         yield
         return
@@ -261,7 +263,6 @@ def run_record(name: str, point_id: str, params: dict, metrics: dict, wall: floa
         "host": socket.gethostname(),
         "cuda_available": torch.cuda.is_available(),
         "versions": library_versions(),
-        "software": software(),  # what the training rules' `software` param compares
         "command": sys.argv[:1],
     }
 
@@ -269,8 +270,10 @@ def run_record(name: str, point_id: str, params: dict, metrics: dict, wall: floa
 def run_point(train: TrainFn, params: dict, *, result_path: str | os.PathLike,
               record_path: str | os.PathLike, work_dir: str | os.PathLike | None,
               point_id: str = "", name: str = "run", threads: int = 1,
-              checkpoint_every: int = 200, code_hash: str = "") -> dict:
-    """Train one sweep point: seed, resume, train, write outputs atomically, record the run."""
+              checkpoint_every: int = 200, code_hash: str = "", software: str = "") -> dict:
+    """Train one sweep point: seed, resume, train, write outputs atomically, record the run.
+    ``code_hash`` and ``software`` are the training rule's params of those names: the record
+    keeps the values Snakemake compares, which `neurosweep plan` reads back."""
     if "seed" not in params:
         raise KeyError(f"{name}: params need a 'seed' (got keys {sorted(params)})")
     configure_threads(threads)
@@ -279,10 +282,11 @@ def run_point(train: TrainFn, params: dict, *, result_path: str | os.PathLike,
     ckpt = Checkpoint(work_dir, every_steps=checkpoint_every, name=name,
                       params_hash=params_hash(params) + code_hash)
     started = time.time()
-    with running_marker(work_dir), stop_signals_save(ckpt):
+    with stop_signals_save(ckpt):
         metrics, arrays = train(dict(params), ckpt)
     wall = time.time() - started
-    record = run_record(name, point_id, params, metrics, wall, ckpt, code_hash=code_hash)
+    record = run_record(name, point_id, params, metrics, wall, ckpt, code_hash=code_hash,
+                        software=software or software_versions())
     write_npz(result_path, arrays)
     write_json(record_path, record)
     ckpt.clear()
@@ -293,9 +297,9 @@ def run_point(train: TrainFn, params: dict, *, result_path: str | os.PathLike,
 PackTrainFn = Callable[[list, "Checkpoint"], "list[tuple[dict, dict[str, np.ndarray]]]"]
 
 
-def reusable_result(member: dict, code_hash: str = "") -> bool:
-    """True when a member's published result was made with exactly its params and code (a pack
-    that gained or lost members since then need not train it again)."""
+def reusable_result(member: dict, code_hash: str = "", software: str = "") -> bool:
+    """True when a member's published result was made with exactly its params, code and
+    software (a pack that gained or lost members since then need not train it again)."""
     run = Path(member["run_dir"])
     record_path, result_path = run / "record.json", run / "result.npz"
     if not (record_path.exists() and result_path.exists()):
@@ -305,18 +309,20 @@ def reusable_result(member: dict, code_hash: str = "") -> bool:
     except (OSError, ValueError):
         return False
     return (record.get("params_hash") == params_hash(member["params"])
-            and record.get("code_hash", "") == code_hash)
+            and record.get("code_hash", "") == code_hash
+            and record.get("software") == (software or software_versions()))
 
 
 def run_pack(train_pack: PackTrainFn, members: list[dict], *, staging_dir: str | os.PathLike,
              manifest_path: str | os.PathLike, work_dir: str | os.PathLike | None,
              name: str = "pack", threads: int = 1, checkpoint_every: int = 200,
-             code_hash: str = "") -> dict:
+             code_hash: str = "", software: str = "") -> dict:
     """Train the members of one pack in this process and stage each member's result and record
     under ``staging_dir/<sweep>/<point>/``; members whose published result already has their
     params are copied instead of trained. Writes the manifest last."""
     staging = Path(staging_dir)
-    reused = [m for m in members if reusable_result(m, code_hash)]
+    software = software or software_versions()
+    reused = [m for m in members if reusable_result(m, code_hash, software)]
     to_train = [m for m in members if m not in reused]
     for member in reused:
         target = staging / member["sweep"] / member["point"]
@@ -332,7 +338,7 @@ def run_pack(train_pack: PackTrainFn, members: list[dict], *, staging_dir: str |
         ckpt = Checkpoint(work_dir, every_steps=checkpoint_every, name=name,
                           params_hash=params_hash([m["params"] for m in to_train]) + code_hash)
         started = time.time()
-        with running_marker(work_dir), stop_signals_save(ckpt):
+        with stop_signals_save(ckpt):
             results = train_pack([dict(m["params"]) for m in to_train], ckpt)
         wall = time.time() - started
         if len(results) != len(to_train):
@@ -342,11 +348,15 @@ def run_pack(train_pack: PackTrainFn, members: list[dict], *, staging_dir: str |
             target = staging / member["sweep"] / member["point"]
             record = run_record(f"{member['sweep']}/{member['point']}", member["id"], member["params"],
                                 metrics, wall, ckpt, pack={"name": name, "trained_together": len(to_train),
-                                                           "members": len(members)}, code_hash=code_hash)
+                                                           "members": len(members)}, code_hash=code_hash,
+                                software=software)
             write_npz(target / "result.npz", arrays)
             write_json(target / "record.json", record)
         ckpt.clear()
     manifest = {"pack": name, "wall_seconds": round(wall, 3),
+                # what `neurosweep plan` compares with the pack's members of now (Snakemake
+                # re-runs the pack when its `members` param changes)
+                "members_hash": params_hash(members),
                 "members": [{"sweep": m["sweep"], "point": m["point"], "id": m["id"],
                              "reused": m in reused} for m in members]}
     write_json(manifest_path, manifest)

@@ -39,14 +39,16 @@ class PointState:
         return self.state != DONE
 
 
-def _mtime(path: Path) -> float | None:
+def file_time(path: Path) -> float | None:
+    """A file's modification time, None if it does not exist."""
     try:
         return path.stat().st_mtime
     except OSError:
         return None
 
 
-def _read_json(path: Path) -> dict | None:
+def read_json_if_any(path: Path) -> dict | None:
+    """A JSON file's content, None if it is missing or unreadable (a job may be writing it)."""
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):
@@ -57,8 +59,8 @@ def judge_point(plan, study: str, sweep: str, point: str, root: Path) -> PointSt
     """The state of one point that trains (an owner point; see Plan.owner)."""
     run_dir = plan.run_dir(study, sweep, point)
     run = root / run_dir
-    result_time = _mtime(run / "result.npz")
-    record = _read_json(run / "record.json") if result_time is not None else None
+    result_time = file_time(run / "result.npz")
+    record = read_json_if_any(run / "record.json") if result_time is not None else None
     if record is None:
         return PointState(study, sweep, point, run_dir, MISSING)
     inputs = plan.inputs(study, sweep, point)
@@ -70,7 +72,7 @@ def judge_point(plan, study: str, sweep: str, point: str, root: Path) -> PointSt
     if record.get("software") != software():
         reasons.append("software")
     for path in inputs.values():
-        input_time = _mtime(root / path)
+        input_time = file_time(root / path)
         if input_time is None or input_time > result_time:
             reasons.append("input")
             break

@@ -15,7 +15,6 @@ States, from the files and (where there is one) the SLURM queue:
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -26,7 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .state import DONE, MISSING, STALE, point_states
+from .state import DONE, MISSING, STALE, point_states, read_json_if_any
 
 RUNNING, QUEUED, FAILED = "running", "queued", "failed"
 ORDER = [DONE, STALE, RUNNING, QUEUED, FAILED, MISSING]
@@ -68,28 +67,35 @@ def targets_in_script(script: str) -> list[tuple[str, ...]]:
     return found
 
 
-def slurm_queue() -> dict[tuple[str, ...], tuple[str, str]]:
+_SCRIPTS: dict[str, str] = {}  # job id -> its script (a job's script never changes; --watch)
+
+
+def slurm_queue() -> dict[tuple[str, ...], tuple[str, str]] | None:
     """(rule, wildcard values...) -> (job id, state) for the training jobs of this user's SLURM
     queue, read from each job's script (the only place a bundle names all its points); {} where
-    there is no SLURM."""
+    there is no SLURM, None where squeue failed (the queue is unknown)."""
     if shutil.which("squeue") is None:
         return {}
     listing = _run(["squeue", "--me", "--noheader", "--format=%i|%T"])
+    if listing is None:
+        return None
     jobs = {}
-    for line in (listing or "").splitlines():
+    for line in listing.splitlines():
         job_id, _, state = line.strip().partition("|")
         jobs[("job", job_id)] = (job_id, state)  # every job, for the running markers' check
-        script = _run(["scontrol", "write", "batch_script", job_id, "-"]) or ""
-        for target in targets_in_script(script):
+        if job_id not in _SCRIPTS:
+            _SCRIPTS[job_id] = _run(["scontrol", "write", "batch_script", job_id, "-"]) or ""
+        for target in targets_in_script(_SCRIPTS[job_id]):
             jobs[target] = (job_id, state)
     return jobs
 
 
-def _alive(marker: dict, queue_ids: dict[str, str]) -> bool:
-    """Whether the job that wrote a running marker still runs."""
+def _alive(marker: dict, queue_ids: dict[str, str] | None) -> bool:
+    """Whether the job that wrote a running marker still runs (queue_ids None: the SLURM queue
+    could not be read, so the marker is trusted)."""
     job = marker.get("slurm_job_id")
     if job:
-        return queue_ids.get(str(job)) in ("RUNNING", "COMPLETING", "CONFIGURING")
+        return queue_ids is None or queue_ids.get(str(job)) in ("RUNNING", "COMPLETING", "CONFIGURING")
     if marker.get("host") != socket.gethostname():
         return True  # another machine without SLURM: trust the marker
     try:
@@ -97,13 +103,6 @@ def _alive(marker: dict, queue_ids: dict[str, str]) -> bool:
     except (OSError, ValueError, KeyError, TypeError):
         return False
     return True
-
-
-def _read(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
 
 
 def _failed(log: Path) -> bool:
@@ -120,12 +119,18 @@ def _failed(log: Path) -> bool:
 
 
 # --- one study ---------------------------------------------------------------------------------
+READ = "read the SLURM queue"  # the default of ``queue``: ask squeue
+
+
 def study_status(plan, study: str, root: str | os.PathLike = ".",
-                 queue: dict[tuple[str, ...], tuple[str, str]] | None = None) -> dict[str, list[PointStatus]]:
-    """sweep -> the status of each of its points."""
+                 queue: dict[tuple[str, ...], tuple[str, str]] | None | str = READ) -> dict[str, list[PointStatus]]:
+    """sweep -> the status of each of its points. ``queue``: slurm_queue()'s answer ({} for no
+    SLURM, None for a queue that could not be read); by default it is read here."""
     root = Path(root)
-    queue = slurm_queue() if queue is None else queue
-    queue_ids = {job: state for job, state in queue.values()}
+    if queue == READ:
+        queue = slurm_queue()
+    queue_ids = None if queue is None else {job: state for job, state in queue.values()}
+    queue = queue or {}
     states = point_states(plan, study, root)
     packed = plan.packed(study)
     out: dict[str, list[PointStatus]] = {}
@@ -145,7 +150,7 @@ def study_status(plan, study: str, root: str | os.PathLike = ".",
                 key = ("train", study, owner_sweep, owner_point)
             status = PointStatus(sweep, point.path, point.values, base)
             if base != DONE:
-                marker = _read(work / "running.json")
+                marker = read_json_if_any(work / "running.json")
                 job = queue.get(key)
                 if marker is not None and _alive(marker, queue_ids):
                     status.state, status.job_id = RUNNING, marker.get("slurm_job_id")
@@ -199,12 +204,17 @@ def sweep_table(sweep: str, rows: list[PointStatus], colour: bool) -> list[str]:
     return lines
 
 
+MAX_LISTED = 20  # failed, running and queued points listed per study; the rest are counted
+
+
 def render(plan, studies: list[str], root: str | os.PathLike = ".", colour: bool = False,
-           queue: dict[tuple[str, ...], tuple[str, str]] | None = None) -> str:
-    queue = slurm_queue() if queue is None else queue
+           queue: dict[tuple[str, ...], tuple[str, str]] | None | str = READ) -> str:
+    if queue == READ:
+        queue = slurm_queue()
     legend = "  ".join(f"{_paint(s, SYMBOL[s], colour)} {s}" for s in ORDER)
-    lines = [f"neurosweep status: scale {plan.scale}   {legend}"
-             + ("   (SLURM queue read)" if queue else "")]
+    where = ("   (the SLURM queue could not be read: running markers are trusted)" if queue is None
+             else "   (SLURM queue read)" if queue else "")
+    lines = [f"neurosweep status: scale {plan.scale}   {legend}{where}"]
     for study in studies:
         table = study_status(plan, study, root, queue)
         lines.append("")
@@ -213,10 +223,13 @@ def render(plan, studies: list[str], root: str | os.PathLike = ".", colour: bool
         for sweep, rows in table.items():
             lines += sweep_table(sweep, rows, colour)
             problems += [r for r in rows if r.state in (FAILED, RUNNING, QUEUED)]
-        for r in problems:
+        problems.sort(key=lambda r: ORDER.index(r.state), reverse=True)  # failed first
+        for r in problems[:MAX_LISTED]:
             where = f"log {r.log}" if r.log else ""
             job = f"SLURM job {r.job_id}" if r.job_id else ""
             lines.append(f"    {r.state:<8} {r.sweep}/{r.point}  " + "  ".join(x for x in (job, where) if x))
+        if len(problems) > MAX_LISTED:
+            lines.append(f"    ... and {len(problems) - MAX_LISTED} more failed, running or queued points")
     return "\n".join(lines)
 
 

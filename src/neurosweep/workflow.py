@@ -37,6 +37,7 @@ class Plan:
         self.root = root
         self._owners = self._find_shared_points()
         self._packs = self._find_packs(pack)
+        self._pack_index: dict[str, dict[tuple[str, str], str]] = {}
 
     @classmethod
     def from_config(cls, config: dict, root: str | os.PathLike = ".") -> "Plan":
@@ -158,10 +159,13 @@ class Plan:
 
     def pack_of(self, study: str, sweep: str, point: str) -> str:
         owner = self.owner(study, sweep, point)
-        for pack, members in self._packs[study].items():
-            if owner in members:
-                return pack
-        raise SweepError(f"{study}/{sweep}/{point} belongs to no pack")
+        if study not in self._pack_index:  # owner -> pack, built once (sweeps can be large)
+            self._pack_index[study] = {m: pack for pack, members in self._packs.get(study, {}).items()
+                                       for m in members}
+        try:
+            return self._pack_index[study][owner]
+        except KeyError:
+            raise SweepError(f"{study}/{sweep}/{point} belongs to no pack") from None
 
     def _pack(self, study: str, pack: str) -> list[tuple[str, str]]:
         try:
@@ -237,19 +241,26 @@ class Plan:
 
     def claims_code(self, study: str, sweep: str) -> str:
         target = self._studies[study].spec.claims[sweep]
-        return code_hash((trainer_module(study, target),))
+        return code_hash((library_module(study, target),), self._script("sweep_claims"))
 
     def figure_inputs(self, study: str, figure: str) -> dict[str, str]:
         return dict(self.figure(study, figure).inputs)
 
+    def _script(self, name: str) -> tuple[str, ...]:
+        """The workflow script a rule runs, as code_hash's ``scripts`` argument."""
+        return (str(self.root / "workflow" / "scripts" / f"{name}.py"),)
+
     def train_code(self, study: str, sweep: str) -> str:
-        """Hash of the library code a sweep's training job runs (codehash): a `params` entry of
-        the training rules, so editing that code, and nothing else, re-trains the sweep."""
-        return code_hash((trainer_module(study, self._studies[study].spec.trainers[sweep]),))
+        """Hash of the code a sweep's training job runs (codehash: the trainer's library modules
+        and the rule's script): a `params` entry of the training rules, so editing that code,
+        and nothing else, re-trains the sweep."""
+        return code_hash((library_module(study, self._studies[study].spec.trainers[sweep]),),
+                         self._script("train"))
 
     def pack_code(self, study: str, pack: str | None = None) -> str:
         """The same for every pack of a study: one pack trainer trains them all."""
-        return code_hash((trainer_module(study, self._studies[study].spec.pack_trainer),))
+        return code_hash((library_module(study, self._studies[study].spec.pack_trainer),),
+                         self._script("train_pack"))
 
     def point_code(self, study: str, sweep: str) -> str:
         """The code hash a point's training job records: its pack's in a packed study."""
@@ -260,8 +271,8 @@ class Plan:
         module, each with what it imports of the library (params of rules figure_data and
         draw_figure; recorded in the figure's card)."""
         spec = self.figure(study, figure)
-        return {"data": code_hash((trainer_module(study, spec.data),)),
-                "draw": code_hash((trainer_module(study, spec.draw),))}
+        return {"data": code_hash((library_module(study, spec.data),), self._script("figure_data")),
+                "draw": code_hash((library_module(study, spec.draw),), self._script("draw_figure"))}
 
     def card_params(self, study: str, figure: str) -> dict:
         """What a figure's provenance card says about the plan: the config subset and every point
@@ -274,7 +285,7 @@ class Plan:
             "paper": self._studies[study].spec.paper, "sweep": spec.sweep,
             "config": {"sweeps": {spec.sweep: block["sweeps"][spec.sweep]},
                        "figure_inputs": dict(spec.inputs)},
-            "modules": [trainer_module(study, spec.data), trainer_module(study, spec.draw)],
+            "modules": [library_module(study, spec.data), library_module(study, spec.draw)],
             "code": self.figure_code(study, figure),
             "points": [{"id": p.id, "path": p.path, "values": p.values,
                         "run_dir": self.run_dir(study, spec.sweep, p.path)} for p in sweep.points],
@@ -318,6 +329,7 @@ def load_plan(root: str | os.PathLike = ".", configfiles: Sequence[str | os.Path
     return Plan.from_config(config, root=root)
 
 
-def trainer_module(study: str, target: str) -> str:
-    """``"jobs:train_pack"`` -> ``"neurosweep.studies.<study>.jobs"``."""
+def library_module(study: str, target: str) -> str:
+    """The module of a study's ``"module:function"`` (or ``"plots.fig2"``) target:
+    ``"jobs:train_pack"`` -> ``"neurosweep.studies.<study>.jobs"``."""
     return f"neurosweep.studies.{study}.{target.partition(':')[0]}"

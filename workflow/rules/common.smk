@@ -171,13 +171,6 @@ def study_sweep_claims(wildcards):
     return [PLAN.sweep_claims_file(wildcards.study, sweep) for sweep in PLAN.study(wildcards.study).sweeps]
 
 
-def check_sweep_claims(study, sweep, input, output, log):
-    """Rule sweep_claims, inside Snakemake's process (a new Python per sweep costs seconds)."""
-    from neurosweep.claims import check_sweep
-
-    check_sweep(study, sweep, dict(input.items()), output, log)
-
-
 def rerun_inputs(wildcards):
     return PLAN.rerun_inputs(wildcards.study)
 

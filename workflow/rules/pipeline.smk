@@ -71,7 +71,7 @@ rule train_pack:
         "../scripts/train_pack.py"
 
 
-# Copies two small files: runs inside Snakemake's own process (no new Python, no queue).
+# Copies two small files: a local rule (no queue), run by Snakemake itself.
 rule publish_point:
     input:
         unpack(published_from),
@@ -169,18 +169,21 @@ rule rerun_check:
 
 
 # A sweep's claims, checked as soon as the sweep is aggregated (each figure's card lists the
-# claims of its sweep). Quick: it runs inside Snakemake's own process, no new Python.
+# claims of its sweep); claims.json records the code hash that made them (for `neurosweep plan`).
 rule sweep_claims:
     input:
         unpack(sweep_claim_inputs),
     output:
-        "results/{study}/{sweep}/claims.tsv",
+        table="results/{study}/{sweep}/claims.tsv",
+        made_by="results/{study}/{sweep}/claims.json",
     params:
         code=sweep_claims_code,
     log:
         "logs/{study}/claims/{sweep}.log",
-    run:
-        check_sweep_claims(wildcards.study, wildcards.sweep, input, output[0], log[0])
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/sweep_claims.py"
 
 
 rule study_claims:
