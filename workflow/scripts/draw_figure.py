@@ -16,7 +16,8 @@ with log_to(sm.log[0]), style():
     save_figure(draw(read_npz(sm.input.data)), sm.output.pdf, sm.output.png)
     script = os.path.relpath(os.path.join(sm.scriptdir, "draw_figure.py"))  # not the temp copy
     # the points, config and code of the figure, from the same config the workflow read
-    root = os.path.dirname(os.path.dirname(sm.scriptdir))  # the workflow's base directory
+    # the workflow's base directory (scriptdir is workflow/rules/../scripts, not normalised)
+    root = os.path.normpath(os.path.join(sm.scriptdir, "..", ".."))
     card_plan = Plan.from_config(sm.config, root=root).card_params(study, figure)
     write_json(sm.output.card, figure_card(card_plan, claims_path=sm.input.claims,
                                            code=card_plan["code"], script=script))
