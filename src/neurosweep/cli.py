@@ -244,8 +244,8 @@ def _add_plan_parsers(sub) -> None:
     plan.set_defaults(func=cmd_plan)
     status = sub.add_parser(
         "status", help="sweep grids coloured by state (done, stale, running, queued, failed, missing)",
-        description="The sweep grid of each study as a table: a row per combination of all axes "
-        "but the last, a column per value of the last, one symbol per point coloured by its state "
+        description="The sweep grid of each study as a table: a column per seed, a row per "
+        "combination of the other axes, one symbol per point coloured by its state "
         "(done, stale, running, queued, failed, missing). Failed points are listed with their log; "
         "running and queued ones with their SLURM job id. Reads the SLURM queue where squeue exists.")
     status.add_argument("studies", nargs="*", help="studies (default: all configured)")

@@ -171,8 +171,8 @@ def _paint(state: str, text: str, colour: bool) -> str:
 
 
 def sweep_table(sweep: str, rows: list[PointStatus], colour: bool) -> list[str]:
-    """One sweep as a grid: a row per combination of all axes but the last, a column per value
-    of the last (usually the seed)."""
+    """One sweep as a grid: a column per seed (or per value of the last axis when there is no
+    seed axis), a row per combination of the other axes."""
     counts = {s: 0 for s in ORDER}
     for r in rows:
         counts[r.state] += 1
@@ -181,7 +181,9 @@ def sweep_table(sweep: str, rows: list[PointStatus], colour: bool) -> list[str]:
     axes = list(rows[0].values) if rows else []
     if not axes:
         return lines
-    last = axes[-1]
+    # columns: the seed where the grid has one (else its last axis); rows: the other axes
+    last = "seed" if "seed" in axes else axes[-1]
+    axes = [a for a in axes if a != last] + [last]
     columns = list(dict.fromkeys(str(r.values[last]) for r in rows))
     grid: dict[str, dict[str, PointStatus]] = {}
     for r in rows:
