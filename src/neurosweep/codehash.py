@@ -83,17 +83,20 @@ def closure(modules: tuple[str, ...]) -> dict[str, Path]:
     return seen
 
 
+def syntax(path: Path) -> str:
+    """What a source file says, without comments or layout: its syntax tree, dumped."""
+    return ast.dump(ast.parse(path.read_text(), filename=str(path)))
+
+
 @functools.lru_cache(maxsize=None)
 def code_hash(modules: tuple[str, ...], scripts: tuple[str, ...] = ()) -> str:
     """A short hash of the code of the modules, everything of neurosweep they import, and the
     given script files (a rule's thin workflow script), each over its syntax tree."""
     digest = hashlib.sha256()
     for name, path in sorted(closure(modules).items()):
-        tree = ast.parse(path.read_text(), filename=str(path))
-        digest.update(name.encode() + b"\0" + ast.dump(tree).encode() + b"\0")
-    for script in scripts:
-        path = Path(script)
-        digest.update(path.name.encode() + b"\0" + ast.dump(ast.parse(path.read_text())).encode() + b"\0")
+        digest.update(name.encode() + b"\0" + syntax(path).encode() + b"\0")
+    for script in map(Path, scripts):
+        digest.update(script.name.encode() + b"\0" + syntax(script).encode() + b"\0")
     return digest.hexdigest()[:16]
 
 

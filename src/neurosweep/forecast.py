@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .provenance import read_card
 from .codehash import params_hash
 from .state import DONE, MISSING, STALE, PointState, file_time, point_states, read_json_if_any
 
@@ -120,6 +119,12 @@ def _mean_benchmark(directory: Path, per: dict[str, int] | None = None) -> float
 
 
 # --- one study -------------------------------------------------------------------------------
+def _pack_member_seconds(plan, study: str, root: Path) -> float | None:
+    """Measured seconds per member of the study's packs (their benchmark files), if any ran."""
+    sizes = {name: len(members) for name, members in plan.packs(study).items()}
+    return _mean_benchmark(root / "results" / study / "benchmarks" / "packs", per=sizes)
+
+
 def _training_cost(plan, study: str, points: list[PointState], packs: list[str],
                    root: Path) -> Cost:
     """The cost of training these points (an unpacked study) or these packs (a packed one)."""
@@ -127,7 +132,7 @@ def _training_cost(plan, study: str, points: list[PointState], packs: list[str],
     cost = Cost()
     if plan.packed(study):
         sizes = {name: len(members) for name, members in plan.packs(study).items()}
-        per_member = _mean_benchmark(bench / "packs", per=sizes)
+        per_member = _pack_member_seconds(plan, study, root)
         for pack in packs:
             own = _benchmark_seconds(bench / "packs" / f"{pack}.tsv")
             gpus = plan.pack_resource(study, pack, "gpu")
@@ -172,8 +177,7 @@ class _Chain:
         self.plan, self.study, self.root = plan, study, root
         self.states = point_states(plan, study, root)
         self.sweeps = sweeps
-        results = root / "results" / study
-        self.results = results
+        self.results = root / "results" / study
         # training runs the targets need: distinct run directories, in sweep order
         runs = {self.states[(s, p)].run_dir: self.states[(s, p)]
                 for s in sweeps for p in plan.sweep(study, s).paths}
@@ -244,7 +248,7 @@ class _Chain:
             counts[self.states[(spec.sweep, p)].state] += 1
         base = self.results / "figures" / figure
         arrays = self.root / plan.sweep_files(study, spec.sweep)[0]
-        card = read_card(f"{base}.json")
+        card = read_json_if_any(base.with_suffix(".json"))
         code = plan.figure_code(study, figure)
         reasons = []
         if counts[STALE] or counts[MISSING]:
@@ -346,8 +350,7 @@ def _rerun_cost(plan, study: str, root: Path, chain: _Chain) -> Cost:
     if not plan.packed(study):
         return _training_cost(plan, study, [chain.states[(sweep, point)]], [], root)
     cost = Cost()
-    sizes = {name: len(members) for name, members in plan.packs(study).items()}
-    per_member = _mean_benchmark(root / "results" / study / "benchmarks" / "packs", per=sizes)
+    per_member = _pack_member_seconds(plan, study, root)
     gpus = plan.resource(study, sweep, "gpu")
     if per_member is None:
         cost.add(plan.resource(study, sweep, "runtime") * 60, gpus, False)

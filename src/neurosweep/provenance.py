@@ -9,15 +9,14 @@ verdicts. Written by the drawing job (rule draw_figure), so a figure and its car
 
 from __future__ import annotations
 
-import ast
 import hashlib
-import json
 import os
 import subprocess
 from pathlib import Path
 
 from .claims import read_claims
-from .codehash import closure
+from .codehash import closure, syntax
+from .state import read_json_if_any
 
 
 def git_state(root: str | os.PathLike = ".") -> dict:
@@ -40,11 +39,8 @@ def git_state(root: str | os.PathLike = ".") -> dict:
 def module_hashes(modules: list[str]) -> dict[str, str]:
     """Every library module the given modules use (their import closure), each with the hash of
     its syntax tree (what codehash.code_hash combines)."""
-    hashes = {}
-    for name, path in sorted(closure(tuple(modules)).items()):
-        tree = ast.parse(path.read_text(), filename=str(path))
-        hashes[name] = hashlib.sha256(ast.dump(tree).encode()).hexdigest()[:16]
-    return hashes
+    return {name: hashlib.sha256(syntax(path).encode()).hexdigest()[:16]
+            for name, path in sorted(closure(tuple(modules)).items())}
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -59,10 +55,8 @@ def _scalars(metrics: dict) -> dict:
 
 def point_entry(point: dict, root: Path) -> dict:
     """One point of a card: what the plan says of it and what its run record says."""
-    record_path = root / point["run_dir"] / "record.json"
-    try:
-        record = json.loads(record_path.read_text())
-    except (OSError, ValueError):
+    record = read_json_if_any(root / point["run_dir"] / "record.json")
+    if record is None:
         return {**point, "record": None}
     return {**point, "metrics": _scalars(record.get("metrics", {})),
             "wall_seconds": record.get("wall_seconds"), "host": record.get("host"),
@@ -110,10 +104,3 @@ def figure_card(plan_part: dict, *, claims_path: str | os.PathLike | None, code:
     if draft is not None:
         card["draft"] = draft
     return card
-
-
-def read_card(path: str | os.PathLike) -> dict | None:
-    try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return None
