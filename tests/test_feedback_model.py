@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from neurosweep.harness import Checkpoint
-from neurosweep.studies.feedback import analysis, data, evaluate, model, training
+from neurosweep.studies.feedback import analysis, bptt, data, evaluate, model, training
 
 
 # --- T1, T2: sources and contexts --------------------------------------------------------------
@@ -273,7 +273,9 @@ def test_bad_member_specs_are_named():
      for k, (n, tg) in enumerate([(3, "both"), (0, "exc"), (2, "inh")])],
     [model.MemberSpec("dale", 2, 4, tau=3, n_z=7, n_low=5, n_inh=2, l1=0.02, learn_excitation=True, seed=1)],
 ], ids=["modulation", "three-sources", "spatial", "dale", "dale-learned-excitation"])
-def test_fused_backpropagation_equals_autograd(specs):
+def test_fused_backpropagation_equals_autograd(specs, monkeypatch):
+    # 12 steps in chunks of 5: weight gradients summed over two whole chunks and a partial one
+    monkeypatch.setattr(bptt, "CHUNK_STEPS", 5)
     torch.manual_seed(0)
     ens = model.build_ensemble(specs)
     with torch.no_grad():  # non-zero states and read-outs, so every path carries gradient
@@ -295,3 +297,47 @@ def test_fused_backpropagation_equals_autograd(specs):
             reference_y, reference_mod = out.y.detach(), out.state.mod.detach()
     for name, a, b in zip(ens.params, grads[False], grads[True]):
         assert torch.allclose(a, b, atol=1e-5, rtol=1e-4), (name, (a - b).abs().max())
+
+
+# --- packs train in cache-sized groups ------------------------------------------------------------
+def test_member_groups_follow_the_gate_budget():
+    from neurosweep.studies.feedback.jobs import member_groups
+
+    assert [len(g) for g in member_groups(17, 32, 100)] == [8, 8, 1]  # the paper's sizes
+    assert [len(g) for g in member_groups(19, 32, 32)] == [19]  # the quick sizes: one ensemble
+    assert [list(g) for g in member_groups(3, 32, 1000)] == [[0], [1], [2]]  # at least one each
+
+
+def test_a_pack_trained_in_groups_equals_the_pack_trained_whole(tmp_path, monkeypatch):
+    from neurosweep.io import write_npz
+    from neurosweep.studies.feedback import jobs
+
+    write_npz(tmp_path / "contexts.npz", data.test_contexts(grid_size=6))
+    base = {"variant": "modulation", "sources": "sines", "frequency_scale": 4.0, "context_length": 12,
+            "noise": 0.001, "normalised": True, "hidden": 5, "batches": 3, "batch_size": 4, "lr": 0.01,
+            "inputs": "xy", "test_lengths": [12], "seed": 0, "test_contexts": str(tmp_path / "contexts.npz")}
+    members = [{**base, "tau": tau} for tau in (1, 2, 5)]
+    whole = jobs.train_pack(members, Checkpoint(None))
+    monkeypatch.setattr(jobs, "GATE_ELEMENTS_PER_GROUP", 2 * 4 * 4 * 5)  # groups of 2 and 1
+    assert [len(g) for g in jobs.member_groups(3, 4, 5)] == [2, 1]
+    ckpt = Checkpoint(tmp_path / "work", every_steps=1)
+    grouped = jobs.train_pack(members, ckpt)
+    assert ckpt.saves == 2 * 2  # steps 1 and 2 of each group, counted for the pack
+    for (m_whole, a_whole), (m_grouped, a_grouped) in zip(whole, grouped):
+        assert m_whole.keys() == m_grouped.keys()
+        for key in m_whole:
+            assert np.allclose(m_whole[key], m_grouped[key], atol=1e-5), key
+        assert np.allclose(a_whole["loss"], a_grouped["loss"], atol=1e-6)
+    assert (tmp_path / "work" / "group~0" / "checkpoint.pt").exists()
+    ckpt.clear()  # the run's clear removes its parts' checkpoints too
+    assert not list((tmp_path / "work").rglob("checkpoint.pt"))
+
+
+def test_a_part_stops_when_its_run_is_asked_to(tmp_path):
+    ckpt = Checkpoint(tmp_path, every_steps=100)
+    part = ckpt.part("group~1")
+    ckpt.request_stop()
+    with pytest.raises(SystemExit, match="stopped by signal after saving step 3"):
+        part.tick(3, 10, lambda: {"s": 3})
+    assert part.path == tmp_path / "group~1" / "checkpoint.pt" and part.path.exists()
+    assert ckpt.saves == 1

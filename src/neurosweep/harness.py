@@ -137,6 +137,22 @@ class Checkpoint:
         self._last_save = time.monotonic()
         self._last_progress = time.monotonic()
         self._stop_requested = False
+        self._parent: Checkpoint | None = None
+        self._parts: list[Checkpoint] = []
+
+    def part(self, label: str) -> "Checkpoint":
+        """The checkpoint of one part of this run (e.g. one group of a pack, trained after the
+        other): its own file under ``label``/, this run's settings, stop requests and counts."""
+        child = Checkpoint(None if self.directory is None else self.directory / label,
+                           self.every_steps, self.every_seconds, self.progress_seconds,
+                           name=f"{self.name} {label}", params_hash=self.params_hash)
+        child._parent = self
+        self._parts.append(child)
+        return child
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested or (self._parent is not None and self._parent.stop_requested)
 
     @property
     def path(self) -> Path | None:
@@ -154,6 +170,8 @@ class Checkpoint:
             return None
         torch.set_rng_state(saved["torch_rng"])
         self.resumed_from = int(saved["step"])
+        if self._parent is not None and self._parent.resumed_from is None:
+            self._parent.resumed_from = self.resumed_from
         log.info("%s: resuming from step %d (%s)", self.name, self.resumed_from, self.path)
         return saved["state"]
 
@@ -164,9 +182,9 @@ class Checkpoint:
             log.info("%s: step %d/%d (%.0f%%)", self.name, step, total, 100.0 * step / total)
             self._last_progress = now
         due = step % self.every_steps == 0 or now - self._last_save >= self.every_seconds
-        if self.directory is not None and (due or self._stop_requested) and step < total:
+        if self.directory is not None and (due or self.stop_requested) and step < total:
             self.save(step, state_fn())
-        if self._stop_requested and step < total:  # at the last step, finishing is cheaper
+        if self.stop_requested and step < total:  # at the last step, finishing is cheaper
             raise SystemExit(f"{self.name}: stopped by signal after saving step {step}")
 
     def save(self, step: int, state: dict) -> None:
@@ -176,6 +194,8 @@ class Checkpoint:
         with atomic_path(self.path) as tmp:
             torch.save(payload, tmp)
         self.saves += 1
+        if self._parent is not None:
+            self._parent.saves += 1
         self._last_save = time.monotonic()
 
     def request_stop(self, *_: Any) -> None:
@@ -187,6 +207,8 @@ class Checkpoint:
     def clear(self) -> None:
         if self.path is not None:
             self.path.unlink(missing_ok=True)
+        for child in self._parts:
+            child.clear()
 
 
 def library_versions() -> dict[str, str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -162,10 +163,17 @@ def submit_controller(profile: str, targets: Sequence[str], snakemake_args: Sequ
 
 def run_controller(command: list[str], cwd: str) -> int:
     """The controller job: run Snakemake with its output streaming into the job's log files
-    (submitit's CommandFunction would hold days of output in memory)."""
+    (submitit's CommandFunction would hold days of output in memory). Its messages pass
+    through this process, which notes the SLURM run ID (the job name of every job it submits)."""
     print("running:", shlex.join(command), flush=True)
-    with subprocess.Popen(command, cwd=cwd) as snakemake:
-        _stop_gracefully_on_signals(snakemake)
+    run = _SnakemakeRun()
+    with subprocess.Popen(command, cwd=cwd, stderr=subprocess.PIPE, text=True,
+                          bufsize=1) as snakemake:
+        _stop_gracefully_on_signals(snakemake, run)
+        for line in snakemake.stderr:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+            run.read(line)
         returncode = snakemake.wait()
     if returncode != 0:
         raise RuntimeError(f"snakemake exited with code {returncode}; its messages are in this "
@@ -173,18 +181,42 @@ def run_controller(command: list[str], cwd: str) -> int:
     return returncode
 
 
-def _stop_gracefully_on_signals(snakemake: subprocess.Popen) -> None:
+class _SnakemakeRun:
+    """What the controller knows of the Snakemake run it drives: the name its SLURM jobs get."""
+    RUN_ID = re.compile(r"SLURM run ID: (\S+)")
+
+    def __init__(self):
+        self.job_name: str | None = None
+
+    def read(self, line: str) -> None:
+        if self.job_name is None and (found := self.RUN_ID.search(line)):
+            self.job_name = found.group(1)
+
+    def cancel_jobs(self) -> None:
+        """scancel every job of the run (by name; jobs that have ended are left alone)."""
+        if self.job_name is None:
+            return
+        done = subprocess.run(["scancel", "--name", self.job_name], capture_output=True,
+                              text=True, timeout=60)
+        print(f"cancelled the jobs named {self.job_name}" if done.returncode == 0 else
+              f"scancel --name {self.job_name} failed: {done.stderr.strip()}", flush=True)
+
+
+def _stop_gracefully_on_signals(snakemake: subprocess.Popen, run: _SnakemakeRun) -> None:
     """`scancel ID` and the time limit (SIGTERM) should stop Snakemake the way Ctrl-C does: it
     then cancels the SLURM jobs it submitted (their training saves a checkpoint) and exits.
     On SIGTERM alone it would wait for those jobs and be killed first, leaving them running.
     SLURM signals every process of the job, so Snakemake gets the signal itself too; this
     process passes SIGTERM on as SIGINT and keeps waiting (by default a SIGINT here would make
-    subprocess kill Snakemake). Python handlers, unlike SIG_IGN, are not inherited by it."""
+    subprocess kill Snakemake). Python handlers, unlike SIG_IGN, are not inherited by it.
+    A loaded Snakemake may take longer to shut down than SLURM waits before its SIGKILL, so
+    this process also cancels the run's jobs itself, at once."""
     def interrupt(signum, frame):
         print(f"got {signal.Signals(signum).name}: waiting for Snakemake to cancel its jobs and "
               "exit", flush=True)
         if signum == signal.SIGTERM and snakemake.poll() is None:
             snakemake.send_signal(signal.SIGINT)
+            run.cancel_jobs()
 
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)

@@ -131,7 +131,9 @@ def test_scancel_stops_the_controller_and_the_jobs_it_submitted(tmp_path):
         subprocess.run(["scancel", controller_id], check=True)
         assert wait_until_ended(controller_id, 60) == "CANCELLED"
         for job_id in training_ids:
-            # Snakemake cancels them as it shuts down, which takes longer on a loaded machine
+            # the controller cancels them by the run's job name (and Snakemake as it shuts down)
             assert wait_until_ended(job_id, 180) == "CANCELLED", log.read_text()
+        controller_out = log.with_suffix(".out").read_text()
+        assert "cancelled the jobs named" in controller_out, controller_out
     finally:  # whatever happened, leave nothing running on the cluster
         subprocess.run(["scancel", controller_id, *training_ids])

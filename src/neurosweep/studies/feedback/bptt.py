@@ -4,7 +4,9 @@ Autograd records every one of the ~20 operations of every step of every context,
 CPU costs more than the arithmetic itself (measured at the paper's sizes: a forward pass with
 the graph took 2.6x one without). Here the forward pass runs without a graph and keeps only what
 the backward pass needs; the backward pass walks the steps in reverse with the chain rule
-written out, and sums the weight gradients of the recurrent matrix in a few large products.
+written out, and sums the gradients of the LSTM's weights in one large product per chunk of
+steps. Nothing of size [T, P, B, 4H] is made (at the paper's sizes, 16 packed models, that is
+0.8 GB, freshly paged in at every batch): the LSTM's input drive is part of each step's matmul.
 A test checks every gradient against autograd through model.rollout.
 
 Inputs are the rollout's effective tensors (masks and rates already folded in, see
@@ -16,6 +18,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+CHUNK_STEPS = 50  # steps whose gate gradients are kept before they are summed into ∂L/∂W
+
 
 def _tanh(x: Tensor) -> Tensor:
     return torch.sigmoid(2 * x).mul_(2).sub_(1)  # = tanh(x), faster on CPU (model.fast_tanh)
@@ -23,20 +27,20 @@ def _tanh(x: Tensor) -> Tensor:
 
 class FusedRollout(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, variant: str, n_s: int, fixed: dict, gates_x: Tensor, w_yh: Tensor,
-                read_w: Tensor, read_b: Tensor, out_w: Tensor, out_b: Tensor, w_ro: Tensor,
-                exc: Tensor, h: Tensor, c: Tensor, mod: Tensor):
-        """gates_x [T, P, B, 4H]; drives in ``fixed`` ([T, P, B, ...]); returns the outputs
+    def forward(ctx, variant: str, n_s: int, fixed: dict, x_in: Tensor, w_xyh: Tensor,
+                lstm_b: Tensor, read_w: Tensor, read_b: Tensor, out_w: Tensor, out_b: Tensor,
+                w_ro: Tensor, exc: Tensor, h: Tensor, c: Tensor, mod: Tensor):
+        """x_in [T, P, B, n_s]: what the LSTM sees of the stimulus; w_xyh [P, 2 n_s + H, 4H]:
+        its weights on [x, y, h]; drives in ``fixed`` ([T, P, B, ...]); returns the outputs
         y [T, P, B, n_s], the L1 term [P] and the final state (h, c, mod)."""
         p, b, hidden = h.shape
         keep, l1_weight = fixed["keep"], fixed["l1"][:, 0, 0]
         use_l1 = bool(l1_weight.any())
-        steps = gates_x.shape[0]
+        steps = x_in.shape[0]
         ys, saved = [], []
-        inputs = torch.empty(p, steps, b, n_s + hidden)  # a_t = [y_t, h_{t-1}], for ∂L/∂W at the end
+        inputs = torch.empty(p, steps, b, 2 * n_s + hidden)  # a_t = [x_t, y_t, h_{t-1}], for ∂L/∂W
         l1 = torch.zeros(p)
         for t in range(steps):
-            mod_prev = mod
             if variant == "modulation":
                 x_t = fixed["x"][t]
                 y = (mod.view(p, b, n_s, n_s) * x_t.unsqueeze(-2)).sum(-1)
@@ -54,9 +58,9 @@ class FusedRollout(torch.autograd.Function):
                 z = torch.relu(pre)
                 y = torch.bmm(z, w_ro)
                 aux = (sig_q, exc_scale, z)
-            a = torch.cat([y, h], -1)
+            a = torch.cat([x_in[t], y, h], -1)
             inputs[:, t] = a
-            gates = torch.baddbmm(gates_x[t], a, w_yh)
+            gates = torch.baddbmm(lstm_b, a, w_xyh)
             sig = torch.sigmoid(gates[..., :3 * hidden])
             g = _tanh(gates[..., 3 * hidden:])
             i, f, o = sig[..., :hidden], sig[..., hidden:2 * hidden], sig[..., 2 * hidden:]
@@ -74,23 +78,23 @@ class FusedRollout(torch.autograd.Function):
                 target = torch.bmm(target, fixed["kernel"])
             mod = target.addcmul_(mod, keep)
             ys.append(y)
-            saved.append((sig, g, c_prev, tanh_c, h, mod_prev, u_sign, aux))
+            saved.append((sig, g, c_prev, tanh_c, h, u_sign, aux))
             del h_prev
         ctx.variant, ctx.n_s, ctx.fixed, ctx.saved, ctx.inputs = variant, n_s, fixed, saved, inputs
-        ctx.save_for_backward(w_yh, read_w, out_w, w_ro, exc)
+        ctx.save_for_backward(w_xyh, read_w, out_w, w_ro, exc)
         ctx.use_l1 = use_l1
         return torch.stack(ys), l1, h, c, mod
 
     @staticmethod
     def backward(ctx, d_y: Tensor, d_l1: Tensor, d_h_out, d_c_out, d_mod_out):
-        w_yh, read_w, out_w, w_ro, exc = ctx.saved_tensors
-        variant, n_s, fixed, saved = ctx.variant, ctx.n_s, ctx.fixed, ctx.saved
+        w_xyh, read_w, out_w, w_ro, exc = ctx.saved_tensors
+        variant, n_s, fixed, saved, inputs = ctx.variant, ctx.n_s, ctx.fixed, ctx.saved, ctx.inputs
         steps = len(saved)
         p, b, hidden = saved[0][4].shape
         keep = fixed["keep"]
-        # ∂L/∂gates_t for every step, [P, T, B, 4H]: returned (as [T, P, B, 4H]) for the input
-        # weights, and multiplied with all a_t at once for the recurrent weights
-        d_gates_all = torch.empty(p, steps, b, 4 * hidden)
+        # ∂L/∂gates_t of a chunk of steps, [P, steps, B, 4H], multiplied with their a_t at once
+        d_gates_chunk = torch.empty(p, min(CHUNK_STEPS, steps), b, 4 * hidden)
+        d_w_xyh, d_lstm_b = torch.zeros_like(w_xyh), torch.zeros(p, 1, 4 * hidden)
         d_read_w, d_out_w = torch.zeros_like(read_w), torch.zeros_like(out_w)
         d_read_b = torch.zeros(p, 1, read_w.shape[-1])
         d_out_b = torch.zeros(p, 1, out_w.shape[-1])
@@ -98,14 +102,15 @@ class FusedRollout(torch.autograd.Function):
         d_exc = torch.zeros_like(exc) if exc.requires_grad else None
         d_h = torch.zeros(p, b, hidden)  # ∂L/∂h_t from step t + 1
         d_c = torch.zeros(p, b, hidden)
-        d_mod = torch.zeros_like(saved[-1][5])  # ∂L/∂m_t
+        d_mod = torch.zeros_like(d_mod_out)  # ∂L/∂m_t
         l1_scale = (d_l1 * fixed["l1"][:, 0, 0] / b)[:, None, None] if ctx.use_l1 else None
-        w_yh_t = w_yh.transpose(1, 2).contiguous()
+        w_yh_t = w_xyh[:, n_s:].transpose(1, 2).contiguous()  # the weights on [y, h]
         read_w_t, out_w_t = read_w.transpose(1, 2).contiguous(), out_w.transpose(1, 2).contiguous()
         w_ro_t = w_ro.transpose(1, 2).contiguous()
         kernel_t = fixed["kernel"].transpose(1, 2).contiguous() if variant != "modulation" else None
         for t in range(steps - 1, -1, -1):
-            sig, g, c_prev, tanh_c, h, mod_prev, u_sign, aux = saved[t]
+            sig, g, c_prev, tanh_c, h, u_sign, aux = saved[t]
+            saved[t] = None  # freed as the walk goes
             h_t = h.transpose(1, 2)
             # m_t = keep · m_{t-1} + target(h_t)
             d_target = d_mod
@@ -122,7 +127,8 @@ class FusedRollout(torch.autograd.Function):
             # the LSTM cell (gates i, f, o, g)
             i, f, o = sig[..., :hidden], sig[..., hidden:2 * hidden], sig[..., 2 * hidden:]
             d_c_total = torch.addcmul(d_c, d_h * o, 1 - tanh_c * tanh_c)
-            d_gates = d_gates_all[:, t]
+            chunk_start = t - t % CHUNK_STEPS
+            d_gates = d_gates_chunk[:, t - chunk_start]
             torch.mul(d_c_total, g, out=d_gates[..., :hidden])
             torch.mul(d_c_total, c_prev, out=d_gates[..., hidden:2 * hidden])
             torch.mul(d_h, tanh_c, out=d_gates[..., 2 * hidden:3 * hidden])
@@ -147,9 +153,11 @@ class FusedRollout(torch.autograd.Function):
                 if d_exc is not None:
                     d_exc[t] = d_pre * exc_scale
             d_mod = d_mod * keep + d_read_mod
-        inputs = ctx.inputs
+            if t == chunk_start:  # the chunk's weight gradients: Σ_t a_tᵀ ∂L/∂gates_t
+                n = min(CHUNK_STEPS, steps - chunk_start)
+                d_chunk = d_gates_chunk[:, :n].reshape(p, n * b, 4 * hidden)
+                d_w_xyh.baddbmm_(inputs[:, t:t + n].reshape(p, n * b, -1).transpose(1, 2), d_chunk)
+                d_lstm_b += d_chunk.sum(1, keepdim=True)
         ctx.saved = ctx.inputs = None
-        d_w_yh = torch.bmm(inputs.reshape(p, steps * b, -1).transpose(1, 2),
-                           d_gates_all.reshape(p, steps * b, -1))
-        return (None, None, None, d_gates_all.transpose(0, 1), d_w_yh, d_read_w, d_read_b, d_out_w, d_out_b,
+        return (None, None, None, None, d_w_xyh, d_lstm_b, d_read_w, d_read_b, d_out_w, d_out_b,
                 d_w_ro if variant == "dale" else None, d_exc, None, None, None)

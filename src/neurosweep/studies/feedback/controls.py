@@ -81,7 +81,7 @@ def train_mlp(task: TaskSpec, window: int, n_batches: int, batch_size: int, lr: 
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
-        losses[batch] = float(loss)
+        losses[batch] = loss.item()
         if ckpt is not None:
             ckpt.tick(batch + 1, n_batches, lambda: {"model": model.state_dict(), "optimiser": optimiser.state_dict(),
                                                       "batch": batch + 1, "losses": torch.from_numpy(losses)})

@@ -18,6 +18,14 @@ from .paper import ENSEMBLE_SETTINGS
 
 log = logging.getLogger("neurosweep.feedback")
 
+# A pack trains in groups whose per-step gate tensors [P, B, 4H] stay about this small (400 KB,
+# within a core's L2 cache): past it the step's element-wise work waits on memory. At the
+# paper's sizes (B = 32, H = 100) that is 8 models per group, which trained 1.2-1.4x faster per
+# model than 16 in one ensemble (benchmarks/feedback.py --members 8 and 16, interleaved); at
+# the quick sizes a whole pack is one group. Members are independent, so groups change the
+# speed only (and float rounding in the last bits).
+GATE_ELEMENTS_PER_GROUP = 8 * 32 * 400
+
 
 def n_sources_of(params: dict) -> int:
     return data.n_sources(params["sources"])
@@ -53,6 +61,22 @@ def train_pack(members: list[dict], ckpt: Checkpoint) -> list[tuple[dict, dict]]
         other = {key: member.get(key) for key in ENSEMBLE_SETTINGS}
         if other != shared:
             raise ValueError(f"members of one pack must agree on {ENSEMBLE_SETTINGS}: {shared} vs {other}")
+    groups = member_groups(len(members), int(shared["batch_size"]), int(shared["hidden"]))
+    out = []
+    for k, group in enumerate(groups):
+        part = ckpt if len(groups) == 1 else ckpt.part(f"group~{k}")
+        out += train_group([members[i] for i in group], shared, table, part)
+    return out
+
+
+def member_groups(n_members: int, batch_size: int, hidden: int) -> list[range]:
+    """The members' indices in groups of at most GATE_ELEMENTS_PER_GROUP / (B · 4H)."""
+    size = max(1, GATE_ELEMENTS_PER_GROUP // (batch_size * 4 * hidden))
+    return [range(start, min(start + size, n_members)) for start in range(0, n_members, size)]
+
+
+def train_group(members: list[dict], shared: dict, table: dict, ckpt: Checkpoint) -> list[tuple[dict, dict]]:
+    """Train some members of a pack as one ensemble, then evaluate each."""
     specs, tasks = [member_spec(m) for m in members], [task_spec(m) for m in members]
     log.info("training an ensemble of %d %s networks for %d batches", len(specs), specs[0].variant,
              int(shared["batches"]))
@@ -73,9 +97,7 @@ def train_pack(members: list[dict], ckpt: Checkpoint) -> list[tuple[dict, dict]]
 def train_controls(params: dict, table: dict, ckpt: Checkpoint, index: int) -> tuple[dict, dict]:
     """A control point (no modulator); several in a pack train one after another."""
     task = task_spec(params)
-    member_ckpt = Checkpoint(None if ckpt.directory is None else ckpt.directory / f"member~{index}",
-                             name=f"{ckpt.name} member {index}", params_hash=ckpt.params_hash)
-    return controls.train_control(params, task, data.bank_of(table, 2), member_ckpt)
+    return controls.train_control(params, task, data.bank_of(table, 2), ckpt.part(f"member~{index}"))
 
 
 def train_point(params: dict, ckpt: Checkpoint) -> tuple[dict, dict]:

@@ -274,10 +274,11 @@ class Rollout:
     record: dict[str, Tensor] = field(default_factory=dict)
 
 
-def feedforward_drive(ens: Ensemble, x: Tensor) -> dict[str, Tensor]:
+def feedforward_drive(ens: Ensemble, x: Tensor, lstm_drive: bool = True) -> dict[str, Tensor]:
     """Everything that does not depend on the modulation, for a whole context at once, each
-    [T, P, B, ...]: the stimulus, the LSTM's input drive, and the network's drive (W^x x for
-    SpatialNet; z_L and the excitatory and inhibitory drives for Dale networks)."""
+    [T, P, B, ...]: the stimulus, the LSTM's input drive (``lstm_drive``; the fused rollout
+    adds it step by step instead), and the network's drive (W^x x for SpatialNet; z_L and the
+    excitatory and inhibitory drives for Dale networks)."""
     t, p, b, n_s = x.shape
     flat = x.permute(1, 0, 2, 3).reshape(p, t * b, n_s)
     fx = ens.fixed
@@ -286,8 +287,10 @@ def feedforward_drive(ens: Ensemble, x: Tensor) -> dict[str, Tensor]:
     def per_step(values: Tensor) -> Tensor:  # [P, T·B, n] -> [T, P, B, n]
         return values.reshape(p, t, b, -1).transpose(0, 1)
 
-    drive = {"x": x, "gates_x": per_step(torch.baddbmm(ens.params["lstm_b"], flat * fx["see_x"],
-                                                        ens.params["lstm_x"]))}
+    drive = {"x": x}
+    if lstm_drive:
+        drive["gates_x"] = per_step(torch.baddbmm(ens.params["lstm_b"], flat * fx["see_x"],
+                                                  ens.params["lstm_x"]))
     if ens.variant == "spatial":
         drive["z_in"] = per_step(torch.bmm(flat, fx["w_x"]))
     elif ens.variant == "dale":
@@ -309,7 +312,8 @@ def rollout(ens: Ensemble, x: Tensor, state: State, freeze: Tensor | None = None
     needed (training), the steps run in :class:`bptt.FusedRollout`, which computes the same
     thing with backpropagation written out (``fused=False``: autograd, step by step)."""
     prm, fx = ens.params, ens.fixed
-    drive = feedforward_drive(ens, x)
+    fused = fused and torch.is_grad_enabled() and freeze is None and not record
+    drive = feedforward_drive(ens, x, lstm_drive=not fused)
     n_s = ens.specs[0].n_s
     variant = ens.variant
     h, c, mod = state.h, state.c, state.mod
@@ -327,11 +331,15 @@ def rollout(ens: Ensemble, x: Tensor, state: State, freeze: Tensor | None = None
     scale = fx["w0"] * rate if variant == "modulation" else rate
     read_w, read_b = out_w * scale, out_b * scale
     w_ro = prm["w_ro"] if variant == "dale" else fx.get("w_ro", torch.zeros(p, 1, n_s))
-    if fused and torch.is_grad_enabled() and freeze is None and not record:
+    if fused:
         exc = drive.get("exc", torch.zeros(0))
+        # the LSTM's weights on [x, y, h] in one matrix: its input drive is added step by step,
+        # so no [T, P, B, 4H] tensor is ever made
+        w_xyh = torch.cat([prm["lstm_x"], w_yh], 1)
         y, l1, h, c, mod = bptt.FusedRollout.apply(
-            variant, n_s, {**fx, **{k: v for k, v in drive.items() if k not in ("gates_x", "exc")}},
-            drive["gates_x"], w_yh, read_w, read_b, out_w, out_b, w_ro, exc, h, c, mod)
+            variant, n_s, {**fx, **{k: v for k, v in drive.items() if k != "exc"}},
+            x * fx["see_x"].unsqueeze(0), w_xyh, prm["lstm_b"], read_w, read_b, out_w, out_b, w_ro,
+            exc, h, c, mod)
         return Rollout(y=y, state=State(h, c, mod), l1=l1)
     use_l1 = bool(fx["l1"].any())
     steps = {key: value.unbind(0) for key, value in drive.items() if key != "z_low"}
