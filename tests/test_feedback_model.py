@@ -328,7 +328,7 @@ def test_a_pack_trained_in_groups_equals_the_pack_trained_whole(tmp_path, monkey
         for key in m_whole:
             assert np.allclose(m_whole[key], m_grouped[key], atol=1e-5), key
         assert np.allclose(a_whole["loss"], a_grouped["loss"], atol=1e-6)
-    assert (tmp_path / "work" / "group~0" / "checkpoint.pt").exists()
+    assert (tmp_path / "work" / "members~0-1" / "checkpoint.pt").exists()
     ckpt.clear()  # the run's clear removes its parts' checkpoints too
     assert not list((tmp_path / "work").rglob("checkpoint.pt"))
 

@@ -63,8 +63,9 @@ def train_pack(members: list[dict], ckpt: Checkpoint) -> list[tuple[dict, dict]]
             raise ValueError(f"members of one pack must agree on {ENSEMBLE_SETTINGS}: {shared} vs {other}")
     groups = member_groups(len(members), int(shared["batch_size"]), int(shared["hidden"]))
     out = []
-    for k, group in enumerate(groups):
-        part = ckpt if len(groups) == 1 else ckpt.part(f"group~{k}")
+    # a group's checkpoint is named by its members: another grouping never reads it
+    for group in groups:
+        part = ckpt if len(groups) == 1 else ckpt.part(f"members~{group.start}-{group.stop - 1}")
         out += train_group([members[i] for i in group], shared, table, part)
     return out
 
