@@ -87,6 +87,9 @@ def test_record_contents(tmp_path, monkeypatch):
     assert record["slurm_job_id"] == "4242"
     assert record["versions"]["torch"] == torch.__version__
     assert {"python", "numpy", "neurosweep"} <= set(record["versions"])
+    # what of the machine can change a result's rounding (and so a chaotic run's outcome)
+    assert record["machine"]["torch_cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    assert record["machine"]["cpu"] and isinstance(record["machine"]["vector_flags"], list)
     assert isinstance(record["wall_seconds"], float) and record["wall_seconds"] >= 0
     assert record["resumed_from_step"] is None
     assert record["checkpoints_saved"] == 2  # steps 50 and 100, not the last (120)

@@ -336,6 +336,7 @@ def test_every_figure_has_a_card_naming_its_points_and_claims(finished):
         first = card["points"][0]
         assert len(first["id"]) == 8 and first["wall_seconds"] > 0 and first["metrics"]
         assert "slurm_job_id" in first  # null: trained locally
+        assert first["cpu"] and first["torch_cpu_capability"]  # where it ran, for its rounding
         assert card["config"]["sweeps"][sweep]["grid"]
         assert set(card["git"]) == {"commit", "dirty"}  # null here: the test copy has no .git
         assert f"neurosweep.studies.psychophysics.plots.{figure}" in card["code"]["modules"]

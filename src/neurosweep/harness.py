@@ -25,6 +25,7 @@ A SIGKILL loses at most ``NEUROSWEEP_CHECKPOINT_SECONDS`` (default 60) of traini
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -266,6 +267,24 @@ def stop_signals_save(ckpt: Checkpoint):
             signal.signal(sig, handler)
 
 
+@functools.lru_cache(maxsize=1)
+def machine_facts() -> dict:
+    """What of the machine can change a result's last bits, and through chaotic training its
+    outcome: the CPU, the vector instructions PyTorch dispatches to, and the C library."""
+    cpu, flags = platform.processor() or platform.machine(), set()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                cpu = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+                break
+    return {"cpu": cpu, "vector_flags": sorted(f for f in flags if f.startswith(("avx", "fma", "sse4"))),
+            "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "libc": " ".join(platform.libc_ver()).strip()}
+
+
 def run_record(name: str, point_id: str, params: dict, metrics: dict, wall: float,
                ckpt: Checkpoint, **extra) -> dict:
     """What a run's record.json says: the point, its metrics, and where and how it ran."""
@@ -283,6 +302,7 @@ def run_record(name: str, point_id: str, params: dict, metrics: dict, wall: floa
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
         "slurm": slurm_context(),
         "host": socket.gethostname(),
+        "machine": machine_facts(),
         "cuda_available": torch.cuda.is_available(),
         "versions": library_versions(),
         "command": sys.argv[:1],

@@ -60,6 +60,8 @@ def point_entry(point: dict, root: Path) -> dict:
         return {**point, "record": None}
     return {**point, "metrics": _scalars(record.get("metrics", {})),
             "wall_seconds": record.get("wall_seconds"), "host": record.get("host"),
+            "cpu": (record.get("machine") or {}).get("cpu"),
+            "torch_cpu_capability": (record.get("machine") or {}).get("torch_cpu_capability"),
             "slurm_job_id": record.get("slurm_job_id"), "code_hash": record.get("code_hash"),
             "trained_in_pack": (record.get("pack") or {}).get("name")}
 
