@@ -13,8 +13,9 @@ same batch sizes (SpatialNet, N_z = 100, N_FB = 4, 32 contexts of n_t steps):
     context with fresh noise, the network stepped in Python (einsum projections, ``nn.LSTM``
     on a sequence of length 1), the loss and the L1 term summed step by step, every state kept
     in lists for backpropagation;
-  * single: this project's training step for one model (input drive precomputed per context,
-    fused LSTM cell, read-out and filter folded into one matmul per step);
+  * single: this project's training step for one model (the network's drive precomputed per
+    context, the LSTM step fused with backpropagation written out, read-out and filter folded
+    into one matmul per step);
   * packed: P models in one job, as a pack of sweep points trains: stacked as ensembles, in
     groups small enough for a core's cache (jobs.member_groups: 8 at these sizes).
 
@@ -39,9 +40,9 @@ ORIGINAL_SECONDS_PER_BATCH = 2.7  # SpatialNet, LSTM 100, 32 contexts x 1000 ste
 
 
 class _StepwiseSpatialNet:
-    """SpatialNet stepped one sample at a time, as the original's module is: every call mixes
-    nothing itself, projects x and the gains with einsum, runs ``nn.LSTM`` (batch first) on a
-    sequence of length 1 and filters the kernel-weighted read-out."""
+    """SpatialNet stepped one sample at a time, as the original's module is: each call takes an
+    already mixed sample, projects it and the gains with einsum, runs ``nn.LSTM`` (batch first)
+    on a sequence of length 1 and filters the kernel-weighted read-out."""
 
     def __init__(self, hidden: int, n_z: int, n_s: int = 2, n_fb: int = 4, tau: float = 100.0):
         import torch
@@ -106,7 +107,6 @@ def loop_batch(steps: int, batch: int, hidden: int, n_z: int) -> float:
 
 def ours_batch(members: int, steps: int, batch: int, hidden: int, n_z: int, repeats: int) -> float:
     from neurosweep.studies.feedback import model, training
-
     from neurosweep.studies.feedback.jobs import member_groups
 
     specs = [model.MemberSpec("spatial", 2, hidden, tau=100, n_z=n_z, seed=k) for k in range(members)]
