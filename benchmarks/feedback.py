@@ -19,10 +19,13 @@ same batch sizes (SpatialNet, N_z = 100, N_FB = 4, 32 contexts of n_t steps):
   * packed: P models in one job, as a pack of sweep points trains: stacked as ensembles, in
     groups small enough for a core's cache (jobs.member_groups: 8 at these sizes).
 
-It prints seconds per batch and model-batches per second, the ratios, the original's 2.7 s per
-batch measured on the development machine when the issue was filed (a reference number, not
-re-measured here), and the CPU-hours the paper configuration (config/feedback.yaml, paper) would
-take packed as the workflow packs it.
+The variants take turns for several rounds and each keeps its fastest round (a shared machine's
+speed drifts), by wall clock and, separately, by the process's CPU time (which another process
+holding the core does not inflate). It prints seconds per batch and model-batches per second,
+the ratios between the variants measured in this run (no time quoted from elsewhere enters
+them), and, as projections from this run's CPU times, the CPU-hours the paper configuration
+(config/feedback.yaml, paper) would take packed as the workflow packs it, one model per
+process, and with the per-sample loop.
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORIGINAL_SECONDS_PER_BATCH = 2.7  # SpatialNet, LSTM 100, 32 contexts x 1000 steps (the issue)
 
 
 class _StepwiseSpatialNet:
@@ -70,9 +72,9 @@ class _StepwiseSpatialNet:
         return m, y, state, u
 
 
-def loop_batch(steps: int, batch: int, hidden: int, n_z: int) -> float:
+def loop_batch(steps: int, batch: int, hidden: int, n_z: int) -> tuple[float, float]:
     """One training batch the original's way (its per-step work as the research notes §6.4
-    describe it); returns its seconds. Per sample: the source sample becomes a tensor repeated
+    describe it); returns its (wall-clock, CPU) seconds. Per sample: the source sample becomes a tensor repeated
     over the batch, is mixed by each context with fresh noise, the network steps once, the loss
     and the L1 term are added up, and the state is appended to lists kept for the whole context."""
     import numpy as np
@@ -86,7 +88,7 @@ def loop_batch(steps: int, batch: int, hidden: int, n_z: int) -> float:
     loss_function = nn.SmoothL1Loss()
     sources = np.random.default_rng(0).uniform(-1, 1, (steps, n_s)).astype(np.float32)
     contexts = torch.rand(batch, n_s, n_s)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     states = [(torch.zeros(1, batch, hidden), torch.zeros(1, batch, hidden))]
     gains = [torch.zeros(batch, 1, n_z)]
     loss, l1 = torch.zeros(1), torch.zeros(1)
@@ -102,23 +104,25 @@ def loop_batch(steps: int, batch: int, hidden: int, n_z: int) -> float:
     (loss + 1e-5 * l1).backward()
     nn.utils.clip_grad_value_(net.parameters(), 1.0)
     optimiser.step()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu_start
 
 
-def ours_batch(members: int, steps: int, batch: int, hidden: int, n_z: int, repeats: int) -> float:
+def ours_batch(members: int, steps: int, batch: int, hidden: int, n_z: int, repeats: int) -> tuple[float, float]:
+    """(wall-clock, CPU) seconds of one batch of ``members`` models, trained as a pack's job trains them."""
     from neurosweep.studies.feedback import model, training
     from neurosweep.studies.feedback.jobs import member_groups
 
     specs = [model.MemberSpec("spatial", 2, hidden, tau=100, n_z=n_z, seed=k) for k in range(members)]
     tasks = [training.TaskSpec(sources="chords", context_length=steps, seed=k) for k in range(members)]
-    seconds = 0.0
+    seconds = cpu_seconds = 0.0
     for group in member_groups(members, batch, hidden):  # as a pack's job trains them
         group_specs, group_tasks = [specs[k] for k in group], [tasks[k] for k in group]
         training.train_ensemble(group_specs, group_tasks, n_batches=1, batch_size=batch, lr=1e-3)  # warm-up
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         training.train_ensemble(group_specs, group_tasks, n_batches=repeats, batch_size=batch, lr=1e-3)
         seconds += (time.perf_counter() - start) / repeats
-    return seconds
+        cpu_seconds += (time.process_time() - cpu_start) / repeats
+    return seconds, cpu_seconds
 
 
 def child(variant: str, args) -> dict:
@@ -130,14 +134,14 @@ def child(variant: str, args) -> dict:
     torch.set_num_threads(1)
     if variant == "loop":
         loop_batch(20, args.batch, args.hidden, args.n_z)  # warm-up
-        seconds = sum(loop_batch(args.steps, args.batch, args.hidden, args.n_z)
-                      for _ in range(args.repeats)) / args.repeats
+        times = [loop_batch(args.steps, args.batch, args.hidden, args.n_z) for _ in range(args.repeats)]
+        seconds, cpu_seconds = (sum(t[i] for t in times) / args.repeats for i in (0, 1))
         members = 1
     else:
         members = 1 if variant == "single" else args.members
-        seconds = ours_batch(members, args.steps, args.batch, args.hidden, args.n_z, args.repeats)
+        seconds, cpu_seconds = ours_batch(members, args.steps, args.batch, args.hidden, args.n_z, args.repeats)
     return {"variant": variant, "members": members, "seconds_per_batch": seconds,
-            "model_batches_per_second": members / seconds}
+            "cpu_seconds_per_batch": cpu_seconds}
 
 
 def paper_model_batches() -> tuple[int, int, float]:
@@ -176,37 +180,43 @@ def main() -> None:
         return
     # A shared machine's speed drifts over a minute: the variants take turns, round after
     # round, and each keeps its fastest round, so no variant is measured only in a slow spell.
-    results = {}
+    variants = ("loop", "single", "packed")
+    best: dict[str, dict[str, float]] = {"seconds_per_batch": {}, "cpu_seconds_per_batch": {}}
+    members: dict[str, int] = {}
     for round_ in range(1, args.rounds + 1):
-        for variant in ("loop", "single", "packed"):
+        for variant in variants:
             command = [sys.executable, __file__, "--child", variant, "--steps", str(args.steps),
                        "--batch", str(args.batch), "--hidden", str(args.hidden), "--n-z", str(args.n_z),
                        "--members", str(args.members), "--repeats", str(args.repeats)]
             out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT,
                                  env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""}).stdout
             r = json.loads(out.strip().splitlines()[-1])
-            print(f"round {round_}  {variant:7s} P={r['members']:2d}  {r['seconds_per_batch']:.3f} s/batch  "
-                  f"{r['model_batches_per_second']:.2f} model-batches/s", flush=True)
-            if variant not in results or r["seconds_per_batch"] < results[variant]["seconds_per_batch"]:
-                results[variant] = r
-    loop, single, packed = (results[v]["model_batches_per_second"] for v in ("loop", "single", "packed"))
-    print(f"\nSpatialNet, LSTM {args.hidden}, {args.batch} contexts x {args.steps} steps, one thread per process")
-    print(f"single / loop  : {single / loop:.1f}x  (one model)")
-    print(f"packed / loop  : {packed / loop:.1f}x  (model-batches per second, {args.members} models packed)")
-    print(f"packed / single: {packed / single:.1f}x")
-    if args.steps == 1000 and args.hidden == 100 and args.batch == 32:
-        reference = 1 / ORIGINAL_SECONDS_PER_BATCH
-        print(f"single / original code: {single / reference:.1f}x, packed / original code: {packed / reference:.1f}x "
-              f"(the original's {ORIGINAL_SECONDS_PER_BATCH} s/batch, a reference number from the issue)")
+            print(f"round {round_}  {variant:7s} P={r['members']:2d}  {r['seconds_per_batch']:.3f} s/batch "
+                  f"(CPU {r['cpu_seconds_per_batch']:.3f} s)  {r['members'] / r['seconds_per_batch']:.2f} model-batches/s",
+                  flush=True)
+            members[variant] = r["members"]
+            for key, fastest in best.items():
+                fastest[variant] = min(fastest.get(variant, math.inf), r[key])
+    wall = {v: members[v] / best["seconds_per_batch"][v] for v in variants}  # model-batches per second
+    cpu = {v: members[v] / best["cpu_seconds_per_batch"][v] for v in variants}
+    print(f"\nSpatialNet, LSTM {args.hidden}, {args.batch} contexts x {args.steps} steps, one thread per process, "
+          f"fastest of {args.rounds} round(s) per variant (wall clock and CPU time each)")
+    print(f"{'variant':8s} {'models':>6s} {'s/batch':>8s} {'CPU s/batch':>12s} {'model-batches/s':>16s}")
+    for v in variants:
+        print(f"{v:8s} {members[v]:6d} {best['seconds_per_batch'][v]:8.3f} {best['cpu_seconds_per_batch'][v]:12.3f} "
+              f"{wall[v]:16.2f}")
+    print("ratios of model-batches per second, measured in this run (wall clock; CPU time):")
+    for a, b, note in (("single", "loop", "one model"), ("packed", "loop", f"{args.members} models packed"),
+                       ("packed", "single", "")):
+        print(f"  {a} / {b}".ljust(18) + f": {wall[a] / wall[b]:.2f}x; {cpu[a] / cpu[b]:.2f}x"
+              + (f"  ({note})" if note else ""))
     packs, points, work = paper_model_batches()
     scale = args.steps / 1000  # the benchmark's batches in units of 1000-step batches
-    cpu = work / (packed * scale) / 3600
-    print(f"paper configuration: {points} trained networks in {packs} packs, {work:,.0f} model-batches of 1000 steps "
-          f"-> {cpu:,.0f} CPU-hours packed, {work / (loop * scale) / 3600:,.0f} with the per-sample loop")
-    print("GPU: not measured (no GPU on this machine). The step is launch-bound, so on one GPU a pack's wall time "
-          f"per batch would be about a single model's; if so, the {packs} packs take about "
-          f"{work / (single * scale) / 3600 / max(1, points / packs):,.0f} GPU-hours (an estimate, not a measurement)")
-
+    hours = {v: work / (cpu[v] * scale) / 3600 for v in variants}
+    print(f"projection from this run's CPU times: the paper configuration, {points} trained networks in {packs} packs, "
+          f"{work:,.0f} model-batches of 1000 steps, would take about {hours['packed']:,.0f} CPU-hours packed, "
+          f"{hours['single']:,.0f} one model per process, {hours['loop']:,.0f} with the per-sample loop")
+    print("GPU: not measured (this benchmark runs on the CPU; the feedback study has no GPU code path)")
 
 if __name__ == "__main__":
     main()

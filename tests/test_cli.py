@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from neurosweep.claims import Claim, write_claims
+from neurosweep.claims import Claim, check, write_claims
 from neurosweep.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,9 +35,9 @@ def test_validate_subprocess_in_repo():
         "popcoding (quick): lognormal 2 points, gaussian 1 point, mixture 2 points, neurons 3 points, "
         "samples 2 points, activity 2 points, decoder 2 points, frequency 2 points",
         "feedback (quick): seeds 2 points, noise 4 points, sources 3 points, frequency 1 point, "
-        "generalise 2 points, controls 3 points, tau_input 24 points, nfb 4 points, width 10 points, "
+        "generalise 2 points, controls 4 points, tau_input 24 points, nfb 4 points, width 10 points, "
         "nfb_width 4 points, population 1 point, dale 1 point, dale_target 6 points",
-        "invariances (quick): circle 6 points, temperature 3 points, torus 2 points",
+        "invariances (quick): circle 9 points, temperature 6 points, torus 2 points",
         "configuration is valid"]
 
 
@@ -112,15 +112,15 @@ def test_claims_default_path_missing(capsys, tmp_path, monkeypatch):
 
 def test_claims_exit_codes(capsys, tmp_path):
     good = tmp_path / "good.tsv"
-    write_claims(good, [Claim("T1", "holds", 0.5, 0.0, 1.0)], study="s")
+    write_claims(good, [Claim("T1", "holds", 0.5, 0.0, 1.0, source="paper")], study="s")
     assert main(["claims", str(good)]) == 0
-    assert "s: 1/1 claims hold" in capsys.readouterr().out
+    assert "s: 1 of 1 paper claims hold; 0 of 0 checks pass" in capsys.readouterr().out
     bad = tmp_path / "bad.tsv"
-    write_claims(bad, [Claim("T1", "holds", 0.5, 0.0, 1.0),
-                       Claim("T2", "breaks", 5.0, 0.0, 1.0)], study="s")
+    write_claims(bad, [Claim("T1", "holds", 0.5, 0.0, 1.0, source="paper"),
+                       check("T2", "breaks", 5.0, 0.0, 1.0)], study="s")
     assert main(["claims", str(bad)]) == 2
     out = capsys.readouterr().out
-    assert "s: 1/2 claims hold" in out and "FAIL T2: breaks" in out
+    assert "s: 1 of 1 paper claims hold; 0 of 1 checks pass" in out and "FAIL T2 (check): breaks" in out
 
 
 def test_no_command_is_an_error(capsys):

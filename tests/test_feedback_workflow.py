@@ -18,6 +18,10 @@ pytestmark = pytest.mark.workflow
 TINY = ["--configfile", "tests/config/tiny_feedback.yaml"]
 FIGURES = ["fig1", "fig1e", "fig2", "fig3", "fig3e", "fig4", "fig5", "fig6", "fig7",
            "figS1", "figS2", "figS3", "figS5", "figS6", "figS7", "figS8"]
+# every claim of the study, sweep by sweep (paper.SWEEPS order), then the rerun check
+CLAIMS = ["F1", "F2", "F3", "F4a", "F4b", "F7a", "F7b", "F8", "F9a", "F9b", "F10a", "F10b", "F10c",
+          "F5", "F6", "F6b", "F11", "F12a", "F12b", "F12c", "F13", "F14", "F15", "F16", "F17", "F17b",
+          "F17c", "F18", "F19", "F20", "F21", "F22a", "F22b", "F23", "F24", "F0"]
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +37,12 @@ def test_tiny_run_makes_every_figure_and_claim(finished):
         for ext in ("npz", "pdf", "png"):
             assert (results / "figures" / f"{figure}.{ext}").stat().st_size > 0, (figure, ext)
     claims = pd.read_csv(results / "claims.tsv", sep="\t")
-    assert {"F0", "F1", "F5", "F6", "F11", "F12a", "F15", "F17", "F20"} <= set(claims["claim"])
+    assert list(claims["claim"]) == CLAIMS  # exact ids, in sweep order, each once
     assert claims.loc[claims["claim"] == "F0", "passed"].item() == "pass"
+    assert set(claims.loc[claims["claim"] != "F0", "kind"]) == {"paper"}
+    assert claims.loc[claims["claim"] == "F0", "kind"].item() == "check"
+    assert claims.loc[claims["kind"] == "paper", "source"].notna().all()
+    assert set(claims.loc[claims["claim"].isin(["F1", "F2", "F15", "F18", "F24"]), "band"]) == {"quick (scale tiny has no band of its own)"}
     assert planned_jobs(snakemake(finished, "-n", *TINY).stdout) == {}
 
 

@@ -18,6 +18,9 @@ from test_workflow import copy_repo, planned_jobs, snakemake
 pytestmark = pytest.mark.workflow
 TINY = ["--configfile", "tests/config/tiny_invariances.yaml"]
 FIGURES = ["fig2", "fig3", "fig4", "figS1", "figS2", "figS3", "figS4"]
+CHECKS = {"I0", "I1", "I1b", "I2", "I3", "I4a", "I4b", "I4c", "I16"}
+# the tiny config's sweeps: circle (complex, simple), temperature (tau 0.3 and 1.0), torus (complex)
+CLAIMS = [*CHECKS, "I5", "I6", "I7", "I8", "I9", "I10", "I14", "I15", "I17", "I18", "I19", "I19a", "I19b"]
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +36,13 @@ def test_tiny_run_makes_every_figure_and_claim(finished):
         for ext in ("npz", "pdf", "png"):
             assert (results / "figures" / f"{figure}.{ext}").stat().st_size > 0, (figure, ext)
     claims = pd.read_csv(results / "claims.tsv", sep="\t")
-    assert {"I0", "I1", "I3", "I5", "I9", "I14", "I16", "I17", "I18"} <= set(claims["claim"])
-    # claims about the code itself hold at any size
-    for claim in ("I0", "I1", "I2", "I3", "I4a", "I4b", "I4c"):
-        assert claims.loc[claims["claim"] == claim, "passed"].item() == "pass", claim
+    assert sorted(claims["claim"]) == sorted(CLAIMS)
+    # checks of the code itself hold at any size; every paper claim names its source
+    for claim in ("I0", "I1", "I1b", "I2", "I3", "I4a", "I4b", "I4c"):
+        row = claims.loc[claims["claim"] == claim]
+        assert row["passed"].item() == "pass" and row["kind"].item() == "check", claim
+    assert set(claims.loc[claims["kind"] == "check", "claim"]) == CHECKS
+    assert claims.loc[claims["kind"] == "paper", "source"].notna().all()
     assert planned_jobs(snakemake(finished, "-n", *TINY).stdout) == {}
 
 

@@ -13,6 +13,9 @@ from test_workflow import copy_repo, planned_jobs, snakemake
 
 pytestmark = pytest.mark.workflow
 TINY = ["--configfile", "tests/config/tiny_popcoding.yaml"]
+CLAIMS = ["P1", "P2", "P2b", "P3", "P4", "P5", "P6", "P7", "P18", "P8", "P9", "P10", "P19", "P20",
+          "P21", "P11", "P11b", "P12", "P14", "P13", "P15", "P16-gaussian", "P16-lognormal",
+          "P17-gaussian", "P22-gaussian", "P17-lognormal", "P22-lognormal", "P0"]
 FIGURES = ["fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "fig9",
            "figS1", "figS2", "figS3", "figS4", "figS5", "figS7"]
 
@@ -39,9 +42,15 @@ def test_tiny_run_makes_every_figure_claims_and_downloads_moore(finished, served
     for figure in FIGURES:
         for ext in ["npz", "pdf", "png"]:
             assert (results / "figures" / f"{figure}.{ext}").stat().st_size > 0, (figure, ext)
-    claims = pd.read_csv(results / "claims.tsv", sep="\t")
-    assert {"P0", "P1", "P2", "P9", "P13", "P14", "P15", "P17-gaussian"} <= set(claims["claim"])
-    assert claims["measured"].notna().all()
+    claims = pd.read_csv(results / "claims.tsv", sep="\t", keep_default_na=False)
+    assert claims["claim"].tolist() == CLAIMS
+    checks = {"P0", "P1", "P2b", "P4", "P11b"}
+    assert set(claims.loc[claims["kind"] == "check", "claim"]) == checks
+    paper = claims[claims["kind"] == "paper"]
+    assert (paper["source"] != "").all() and (paper["worst"].str.startswith("seed")).all()
+    assert claims.loc[claims["claim"] == "P2", "band"].item() == "quick (scale tiny has no band of its own)"
+    # 4 epochs do not train a model: the learning guard gives NaN and the claim fails
+    assert (claims.loc[claims["measured"] == "nan", "passed"] == "FAIL").all()
     moore = pd.read_csv(results / "data" / "moore1979.csv")
     assert len(moore) == 24 and (moore["source"] == served.url).all()
     # one stimulus file per (prior, training-set size, seed), shared by the sweeps that use it

@@ -136,10 +136,17 @@ def test_tiny_run_produces_every_figure_and_claims(finished):
     for figure in ["fig2", "fig3", "fig5", "fig6", "figS1", "figS2"]:
         for ext in ["npz", "pdf", "png"]:
             assert (results / "figures" / f"{figure}.{ext}").stat().st_size > 0
-    claims = (finished / "results" / "claims.tsv").read_text()
-    for claim_id in ["T0a", "T1", "T3", "T4", "T6", "T7", "T8", "T9", "T11", "T13", "T14",
-                     "T15", "T16", "T16b", "T17"]:
-        assert f"\t{claim_id}" in claims, claim_id
+    from neurosweep.claims import read_claims
+
+    rows = read_claims(finished / "results" / "claims.tsv")
+    ids = [row["claim"] for row in rows if row["study"] == "psychophysics"]
+    assert ids == ["T1", "T2a", "T2b", "T5a", "T5b", "T3", "T4", "T6a", "T6b", "T6c",  # linear
+                   "T0a", "T7a", "T7b", "T8a", "T8b", "T9a", "T9b", "T10", "T0c",  # orientation
+                   "T11", "T12",  # hue
+                   "T13", "T14", "T15", "T16", "T16b",  # supervised
+                   "T17"]  # rerun check
+    kinds = {row["claim"]: row["kind"] for row in rows if row["study"] == "psychophysics"}
+    assert {c for c, k in kinds.items() if k == "check"} == {"T3", "T4", "T0a", "T0c", "T17"}
     record = next((results / "runs" / "linear").rglob("record.json")).read_text()
     assert '"seed"' in record and '"torch"' in record
     # nothing is left to do

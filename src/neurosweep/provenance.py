@@ -98,10 +98,11 @@ def figure_card(plan_part: dict, *, claims_path: str | os.PathLike | None, code:
         "config": plan_part["config"],
         "sweep": plan_part["sweep"],
         "points": points,
-        "claims": [{"claim": c["claim"], "description": c["description"],
-                    "measured": _number(c["measured"]),
-                    "expected": [_number(c["low"]), _number(c["high"])],
-                    "verdict": c["passed"]} for c in claims],
+        "claims": [{"claim": c["claim"], "kind": c["kind"], "description": c["description"],
+                    "measured": _number(c["measured"]), "worst": c["worst"],
+                    "margin": _number(c["margin"]),
+                    "expected": [_number(c["low"]), _number(c["high"])], "band": c["band"],
+                    "source": c["source"], "verdict": c["passed"]} for c in claims],
     }
     if draft is not None:
         card["draft"] = draft

@@ -1,5 +1,5 @@
 """A study's claims table (rule `study_claims`): every sweep's claims, then the rerun check."""
-from neurosweep.claims import Claim, read_claims, write_rows
+from neurosweep.claims import check, read_claims, write_rows
 from neurosweep.io import read_json
 from neurosweep.logs import log_to
 from neurosweep.study import get_spec
@@ -11,7 +11,7 @@ with log_to(sm.log[0]):
     rows = [row for path in sm.input.sweeps for row in read_claims(path)]
     rerun = read_json(sm.input.rerun)
     complete = len(rerun["record_fields"]) == 4
-    rows.append(Claim(
+    rows.append(check(
         spec.rerun_claim, "same seed gives byte-identical results on CPU; the run record has "
         "seed, params hash, point id and library versions",
         measured=float(rerun["identical"] and complete), low=1, high=1,

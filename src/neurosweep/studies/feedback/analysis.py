@@ -66,15 +66,21 @@ def decoding_r2(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, te
     return r_squared(test_y, predict_linear(fit_linear(train_x, train_y), test_x))
 
 
-def cross_validated_r2(features: np.ndarray, target: np.ndarray, folds: int = 5, seed: int = 0) -> float:
-    """k-fold cross-validated R² of a linear decoder (context decoding, Fig. 7)."""
+def cross_validated_predictions(features: np.ndarray, target: np.ndarray, folds: int = 5,
+                                seed: int = 0) -> np.ndarray:
+    """Each sample's prediction by a linear decoder fitted on the other k − 1 folds."""
     order = np.random.default_rng(seed).permutation(len(features))
     predictions = np.empty_like(target, dtype=float)
     for part in np.array_split(order, folds):
         train = np.setdiff1d(order, part)
         predictions[part] = predict_linear(fit_linear(features[train], target[train], ridge=1e-3),
                                            features[part])
-    return r_squared(target, predictions)
+    return predictions
+
+
+def cross_validated_r2(features: np.ndarray, target: np.ndarray, folds: int = 5, seed: int = 0) -> float:
+    """k-fold cross-validated R² of a linear decoder (context decoding, Fig. 7)."""
+    return r_squared(target, cross_validated_predictions(features, target, folds, seed))
 
 
 def quadratic_features(features: np.ndarray) -> np.ndarray:

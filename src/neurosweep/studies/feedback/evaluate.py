@@ -150,7 +150,9 @@ def generalisation_block(ens, tasks, bank, length, out):
         pairs = [trajectory(task, contexts, length, sources=sources) for task in tasks]
         y = run(ens, [x[:, None] for x, _ in pairs], record=False).y.numpy()[:, :, 0]
         for p, (_, s) in enumerate(pairs):
-            out[p][0][f"clarity_{name}"] = float(clarity_of(s, y[:, p], length).mean())
+            per = clarity_of(s, y[:, p], length)  # per test context: paired comparisons resample them
+            out[p][0][f"clarity_{name}"] = float(per.mean())
+            out[p][1][f"clarity_{name}"] = per
 
 
 def frequency_block(ens, tasks, bank, length, out):
@@ -253,9 +255,12 @@ def context_block(ens, tasks, bank, length, out):
     if ens.variant == "dale":
         means["z_low"] = roll.record["z_low"].numpy()[half].mean(0)
     for p in range(len(tasks)):
-        scores = {f"context_{name}": analysis.cross_validated_r2(values[p], target)
-                  for name, values in means.items()}
-        m = means["m"][p]
-        scores["context_m_quadratic"] = analysis.cross_validated_r2(analysis.quadratic_features(m), target)
-        scores["context_m_inverse"] = analysis.cross_validated_r2(m, inverse)
+        features = {name: values[p] for name, values in means.items()}
+        features["m_quadratic"] = analysis.quadratic_features(means["m"][p])
+        # the cross-validated prediction of every grid context, so that claims can resample contexts
+        predictions = {name: analysis.cross_validated_predictions(f, target) for name, f in features.items()}
+        scores = {f"context_{name}": analysis.r_squared(target, pred) for name, pred in predictions.items()}
+        scores["context_m_inverse"] = analysis.cross_validated_r2(means["m"][p], inverse)
         out[p][0].update(scores)
+        out[p][1].update({f"context_prediction_{name}": pred for name, pred in predictions.items()})
+        out[p][1]["context_target"] = target

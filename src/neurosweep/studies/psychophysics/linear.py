@@ -1,5 +1,5 @@
 """Linear networks on natural-image patches learn principal components in order of variance
-(Benjamin et al. 2022, Fig. 5 and the linear theory; claims T1–T4, T6 of the research notes).
+(Benjamin et al. 2022, Fig. 5 and the linear theory; claims T1–T6 of the research notes).
 
 Model: T = WᵀW ("tied", the paper's one-layer net), T = W2W1 or T = W3W2W1, square d×d matrices
 (d = k² pixels of a k×k grey patch), small uniform init U(−a/2, a/2), plain full-batch gradient
@@ -38,7 +38,7 @@ from scipy import stats
 from torch import Tensor
 
 from ...aggregate import Run
-from ...claims import Claim
+from ...claims import Claim, per_seed
 from ...io import read_npz, write_npz
 from . import stimuli
 from .fisher import fisher_information
@@ -226,7 +226,7 @@ def train(params: dict, ckpt) -> tuple[dict, dict[str, np.ndarray]]:
 
 def summarise(p: dict, state: dict, eigvals: np.ndarray, basis: np.ndarray, stimulus,
               probe_params: Tensor, freqs: np.ndarray) -> tuple[dict, dict[str, np.ndarray]]:
-    """Arrays for Fig. 5 and the per-run numbers behind T1–T4 and T6."""
+    """Arrays for Fig. 5 and the per-run numbers behind T1–T6 (T5 reads the per-step trace)."""
     depth, dim, lr = str(p["depth"]), len(eigvals), float(p["lr"])
     snap_steps = np.asarray(state["snap_steps"], dtype=np.float64)
     proportion = torch.stack(state["proportion"]).numpy()
@@ -270,17 +270,23 @@ def tied_theory(p: dict, eigvals: np.ndarray, basis: np.ndarray, proportion: np.
             "fisher_theory": sf_fisher_theory(theory, basis, derivative)}
 
 
-def half_times(snap_steps: np.ndarray, proportion: np.ndarray) -> np.ndarray:
-    """Step at which each PC first reaches m = 0.5 (linear interpolation); NaN if never."""
+def crossing_times(snap_steps: np.ndarray, proportion: np.ndarray, level: float) -> np.ndarray:
+    """Step at which each PC first reaches m = ``level`` (linear interpolation); NaN if never,
+    or if it is there already at the first step."""
     out = np.full(proportion.shape[1], np.nan)
     for i in range(proportion.shape[1]):
-        above = np.nonzero(proportion[:, i] >= 0.5)[0]
+        above = np.nonzero(proportion[:, i] >= level)[0]
         if len(above) == 0 or above[0] == 0:
             continue
         j = above[0]
         lo, hi = proportion[j - 1, i], proportion[j, i]
-        out[i] = snap_steps[j - 1] + (0.5 - lo) / (hi - lo) * (snap_steps[j] - snap_steps[j - 1])
+        out[i] = snap_steps[j - 1] + (level - lo) / (hi - lo) * (snap_steps[j] - snap_steps[j - 1])
     return out
+
+
+def half_times(snap_steps: np.ndarray, proportion: np.ndarray) -> np.ndarray:
+    """Step at which each PC first reaches m = 0.5 (linear interpolation); NaN if never."""
+    return crossing_times(snap_steps, proportion, 0.5)
 
 
 DEFAULTS = {
@@ -299,13 +305,13 @@ def _depth_runs(runs: list[Run], depth: str) -> list[Run]:
                   key=lambda r: r.params["seed"])
 
 
-def _per_seed(values: list[float]) -> str:
-    return "per seed: " + ", ".join(f"{v:.3g}" for v in values)
+def _label(run: Run) -> str:
+    return f"{run.params.get('depth', run.point.get('depth'))}/s{run.params['seed']}"
 
 
 def learning_order(run: Run) -> tuple[float, float, int]:
     """Spearman(t½, PC index) and the log t½ vs log λ slope over the top PCs that reached
-    m = 0.5 during training, and how many did."""
+    m = 0.5 during training, and how many did (NaN when fewer than 5 did: nothing learned)."""
     t_half = run.arrays["t_half"]
     learned = np.nonzero(np.isfinite(t_half))[0]
     if len(learned) < 5:
@@ -331,69 +337,133 @@ def acuity_growth(run: Run) -> tuple[float, float, int]:
     return float(slope), float(r2), int(keep.sum())
 
 
-def acuity_decreases(run: Run) -> int:
-    """Number of snapshot-to-snapshot decreases of acuity (NaN = not yet defined, skipped)."""
+def acuity_decreases(run: Run) -> float:
+    """Number of snapshot-to-snapshot decreases of acuity (NaN = not yet defined, skipped);
+    NaN when acuity did not grow over training (learning guard: a net that learned nothing has
+    a constant acuity and no decreases either)."""
     acu = run.arrays["acuity"]
     acu = acu[np.isfinite(acu)]
-    return int(np.sum(np.diff(acu) < -1e-9))
+    if len(acu) < 2 or acu[-1] <= acu[0]:
+        return float("nan")
+    return float(np.sum(np.diff(acu) < -1e-9))
+
+
+def depth_curve_shape(run: Run) -> tuple[np.ndarray, np.ndarray]:
+    """Per top PC: plateau length t₁₀ (first step with m ≥ 0.1) and sharpness
+    t₅₀/(t₉₀ − t₁₀) (time to half-learned over the rise time, dimensionless); NaN for PCs that
+    never reach m = 0.9. Logistic theory: sharpness = ln(1/m₀ − 1)/(2 ln 9) for the tied net
+    (≈ 0.9 at m₀ ≈ 0.02), larger for deeper nets, whose tiny m₀ gives long, flat plateaus."""
+    trace = run.arrays["trace"]
+    steps = np.arange(len(trace), dtype=np.float64)
+    t10, t50, t90 = (crossing_times(steps, trace, level) for level in (0.1, 0.5, 0.9))
+    return t10, t50 / (t90 - t10)
+
+
+def depth_ordering(runs: list[Run]) -> tuple[dict, dict, list[str]]:
+    """T5, per seed: the smallest ratio deeper/shallower (2 vs tied, 3 vs 2) of plateau length
+    and of sharpness over the PCs that every depth learned to m = 0.9 (NaN when a depth is
+    missing or learned none)."""
+    by_seed: dict = {}
+    for run in runs:
+        depth = str(run.params.get("depth", run.point.get("depth")))
+        by_seed.setdefault(run.params["seed"], {})[depth] = depth_curve_shape(run)
+    plateau, sharp, notes = {}, {}, []
+    for seed, shapes in sorted(by_seed.items()):
+        if not all(d in shapes for d in DEPTHS):
+            plateau[seed] = sharp[seed] = float("nan")
+            continue
+        learned = np.all([np.isfinite(shapes[d][1]) for d in DEPTHS], axis=0)
+        out = []
+        for q in (0, 1):
+            if not learned.any():
+                out.append(float("nan"))
+                continue
+            values = [shapes[d][q][learned] for d in DEPTHS]
+            ratios = np.concatenate([values[1] / values[0], values[2] / values[1]])
+            out.append(float(ratios.min()))
+        plateau[seed], sharp[seed] = out
+        pcs = [int(i) + 1 for i in np.nonzero(learned)[0]]
+        notes.append(f"seed {seed}, PCs {pcs}: t10 " + "; ".join(
+            f"{d} {', '.join(f'{v:.0f}' for v in shapes[d][0][learned])}" for d in DEPTHS)
+            + ", sharpness " + "; ".join(
+            f"{d} {', '.join(f'{v:.2f}' for v in shapes[d][1][learned])}" for d in DEPTHS))
+    return plateau, sharp, notes
+
+
+NOTES = "notes §1.1"
 
 
 def claims(runs: list[Run]) -> list[Claim]:
-    """T1, T2a/b, T3, T4, T6a/b/c computed from the linear sweep.
+    """T1, T2a/b, T5a/b, T6a/b/c (paper claims) and the checks T3, T4, from the linear sweep.
 
-    Aggregation: T1, T2, T6 use the median over seeds (per-seed values in the note); T3 and
-    T4 are tolerances on a maximum error and use the worst seed.
+    Every paper claim is judged per seed (or per run, depth × seed) and reports the worst.
     """
     tied = _depth_runs(runs, "tied")
     if not tied:
         raise ValueError("the linear claims need runs with depth 'tied' in the sweep's grid")
-    out = []
-    slopes = [float(r.metrics["eigen_slope"]) for r in tied]
-    out.append(Claim("T1", "PCA eigenvalue spectrum of photo patches is a power law "
-                     "(log-log slope over PCs 2..d/2)", float(np.median(slopes)), -1.6, -0.9,
-                     _per_seed(slopes)))
-    rhos, order_slopes, notes = [], [], []
-    for depth in ("tied", "2"):
-        per = [learning_order(r) for r in _depth_runs(runs, depth)]
-        if per:
-            rhos.append(float(np.median([x[0] for x in per])))
-            order_slopes.append(float(np.median([x[1] for x in per])))
-            notes.append(f"depth {depth}: rho per seed {[round(x[0], 3) for x in per]}, slope per "
-                         f"seed {[round(x[1], 3) for x in per]}, learned PCs {[x[2] for x in per]}")
-    deep = [learning_order(r) for r in _depth_runs(runs, "3")]
-    if deep:
-        notes.append("depth 3 (not in the claim: too few PCs reach m = 0.5): learned PCs "
-                     f"{[count for _, _, count in deep]}")
-    out.append(Claim("T2a", "PCs are learned in order of variance: Spearman(t_half, PC index), "
-                     "worst of depth {tied, 2} (median over seeds)",
-                     min(rhos) if rhos else float("nan"), 0.95, 1.0, "; ".join(notes)))
-    worst_slope = max(order_slopes, key=lambda s: abs(s + 1)) if order_slopes else float("nan")
-    out.append(Claim("T2b", "t_half proportional to 1/lambda: log t_half vs log lambda slope, "
-                     "worst of depth {tied, 2} (median over seeds)", worst_slope, -1.15, -0.85,
-                     "; ".join(notes)))
-    errors = [float(r.metrics["theory_max_error"]) for r in tied]
-    out.append(Claim("T3", "tied net follows the logistic closed form: max |sim - theory| over "
-                     "top PCs and all steps (worst seed)", max(errors, default=float("nan")),
-                     0.0, 0.1, _per_seed(errors) + "; nominal m0 d*a^2/12: " + _per_seed(
-                         [float(r.metrics["theory_nominal_max_error"]) for r in tied])))
-    fisher_errors = [float(r.metrics["fisher_max_rel_error"]) for r in tied]
-    out.append(Claim("T4", "Fisher J(f) of the tied net vs closed form sum_i m_i (v_i.ds/df)^2: "
-                     "max relative L2 error over snapshots (worst seed)",
-                     max(fisher_errors, default=float("nan")), 0.0, 0.1, _per_seed(fisher_errors)))
-    decreases = [acuity_decreases(r) for r in tied]
-    out.append(Claim("T6a", "acuity never decreases during training (count of decreases, worst "
-                     "seed)", float(max(decreases, default=np.nan)), 0, 0, _per_seed(decreases)))
-    growth = [acuity_growth(r) for r in tied]
-    exps = [g[0] for g in growth]
-    out.append(Claim("T6b", "acuity grows like sqrt(t): log-log slope of acuity vs steps "
-                     "(median over seeds)", float(np.median(exps)) if exps else float("nan"),
-                     0.35, 0.65, _per_seed(exps) + "; predicted 1/alpha from the spectrum along "
-                     "the probe: " + _per_seed([float(r.metrics.get("predicted_acuity_exponent",
-                                                                      np.nan)) for r in tied])))
-    r2 = [g[1] for g in growth]
-    out.append(Claim("T6c", "acuity^2 is linear in steps: R^2 (median over seeds)",
-                     float(np.median(r2)) if r2 else float("nan"), 0.9, 1.0, _per_seed(r2)))
+    seed = lambda r: r.params["seed"]
+    out = [per_seed(
+        "T1", "PCA eigenvalue spectrum of photo patches is a power law: log-log slope over PCs "
+        "2..d/2 (paper Fig. 5b)", {seed(r): r.metrics["eigen_slope"] for r in tied}, -1.6, -0.9,
+        source=f"{NOTES} T1: slope in [-1.6, -0.9] (ImageNet 32x32 crops about -1.1, bundled "
+        "photos -1.36)", note="bundled photos, not ImageNet, at every scale")]
+    order = {_label(r): learning_order(r) for d in ("tied", "2") for r in _depth_runs(runs, d)}
+    deep = [learning_order(r)[2] for r in _depth_runs(runs, "3")]
+    counts = "learned PCs " + ", ".join(f"{k} {v[2]}" for k, v in order.items()) + (
+        f"; depth 3 not judged (learned PCs {deep}: too few reach m = 0.5)" if deep else "")
+    out.append(per_seed(
+        "T2a", "PCs are learned in order of variance: Spearman(t_half, PC index) over the PCs "
+        "that reached m = 0.5 (NaN if fewer than 5), depths tied and 2 (paper Fig. 5c)",
+        {k: v[0] for k, v in order.items()}, 0.95, 1.0, unit="run",
+        source=f"{NOTES} T2: Spearman >= 0.95", note=counts))
+    out.append(per_seed(
+        "T2b", "t_half proportional to 1/lambda: slope of log t_half vs log lambda, depths tied "
+        "and 2 (paper Fig. 5c; theory §2.4)", {k: v[1] for k, v in order.items()}, -1.15, -0.85,
+        unit="run", source=f"{NOTES} T2: slope -1 +- 0.15; derivation §2.4: t_half = d "
+        "ln(1/m0 - 1)/(8 eta lambda)", note=counts))
+    plateau, sharp, shape_notes = depth_ordering(runs)
+    t5_source = ("paper Fig. 5d (SI Fig. 2) and notes §1.1 T5, §2.4: deeper => longer plateau, "
+                 "sharper rise; no number given, so the bound is the ordering itself (ratio >= 1) "
+                 "in every PC learned by all depths, both depth steps, every seed")
+    out.append(per_seed(
+        "T5a", "plateau length grows with depth, tied < 2 < 3 layers: smallest ratio "
+        "deeper/shallower of t10 (first step with m >= 0.1) over the PCs all depths learned "
+        "(paper Fig. 5d)", plateau, 1.0, math.inf, source=t5_source, note="; ".join(shape_notes)))
+    out.append(per_seed(
+        "T5b", "sharpness of the rise grows with depth, tied < 2 < 3 layers: smallest ratio "
+        "deeper/shallower of t50/(t90 - t10) over the PCs all depths learned (paper Fig. 5d)",
+        sharp, 1.0, math.inf, source=t5_source))
+    errors = {seed(r): r.metrics["theory_max_error"] for r in tied}
+    nominal = _fmt_list(r.metrics["theory_nominal_max_error"] for r in tied)
+    out.append(per_seed(
+        "T3", "tied net follows the logistic closed form: max |sim - theory| over top PCs and all "
+        "steps", errors, -math.inf, 0.1, kind="check", source=f"{NOTES} T3: <= 0.1",
+        note=f"nominal m0 = d a^2/12: {nominal}"))
+    out.append(per_seed(
+        "T4", "Fisher J(f) of the tied net vs closed form sum_i m_i (v_i.ds/df)^2: max relative "
+        "L2 error over snapshots", {seed(r): r.metrics["fisher_max_rel_error"] for r in tied},
+        -math.inf, 0.1, kind="check", source=f"{NOTES} T4: within 10 %"))
+    out.append(per_seed(
+        "T6a", "acuity never decreases during training: count of snapshot-to-snapshot decreases "
+        "(NaN if acuity did not grow: learning guard) (paper Fig. 5h)",
+        {seed(r): acuity_decreases(r) for r in tied}, 0, 0, source=f"{NOTES} T6: acuity(t) "
+        "monotone"))
+    growth = {seed(r): acuity_growth(r) for r in tied}
+    predicted = _fmt_list(r.metrics.get("predicted_acuity_exponent", np.nan) for r in tied)
+    out.append(per_seed(
+        "T6b", "acuity grows like sqrt(t): log-log slope of acuity vs steps (paper Fig. 5h)",
+        {k: v[0] for k, v in growth.items()}, 0.35, 0.65,
+        source=f"{NOTES} T6: 0.5 +- 0.15; derivation §2.4: acuity ~ t^(1/alpha), alpha ~ 2",
+        note=f"predicted 1/alpha from the spectrum along the probe: {predicted}"))
+    out.append(per_seed(
+        "T6c", "acuity^2 is linear in steps: R^2 of a line through acuity^2 vs steps (paper "
+        "Fig. 5h plots acuity^2)", {k: v[1] for k, v in growth.items()}, 0.9, 1.0,
+        source=f"{NOTES} T6: R^2 > 0.9"))
     return out
+
+
+def _fmt_list(values) -> str:
+    return ", ".join(f"{float(v):.3g}" for v in values)
 
 
 def fig5_data(runs: list[Run], pcs: tuple[int, ...] = (1, 2, 4, 8, 16, 32),
