@@ -146,7 +146,7 @@ def test_tiny_run_produces_every_figure_and_claims(finished):
                    "T13", "T14", "T15", "T16", "T16b",  # supervised
                    "T17"]  # rerun check
     kinds = {row["claim"]: row["kind"] for row in rows if row["study"] == "psychophysics"}
-    assert {c for c, k in kinds.items() if k == "check"} == {"T3", "T4", "T0a", "T0c", "T17"}
+    assert {c for c, k in kinds.items() if k == "check"} == {"T3", "T4", "T0a", "T0c", "T16b", "T17"}
     record = next((results / "runs" / "linear").rglob("record.json")).read_text()
     assert '"seed"' in record and '"torch"' in record
     # nothing is left to do

@@ -3,7 +3,7 @@
 Every paper claim is judged on every seed (``per_seed``: the row shows the worst seed); where a
 claim is about a set of models of one seed (several target rates R*), each seed's value is its
 worst model and the row names that model's R*. Quantities are exact population values on the
-prior's quadrature grid. Thresholds come from the research notes (/work/shared/research/
+prior's quadrature grid. Thresholds come from the research notes (shared/research/
 neural_vae.md, §1 and the §1.1 acceptance checklist, measured on a prototype at N = 8 before
 this study was written) or are derived as each ``source`` says.
 

@@ -392,10 +392,11 @@ def claims(runs: Sequence[Run]) -> list[Claim]:
                  source=f"{NOTES} T16: ratio >= 3",
                  note=note("balanced", "the recipe leaves p·keep ≈2× higher at 90° (notes W8), "
                                        "so this is a frequency effect, not a balanced one")),
+        # not a statement of the paper: the notes' own control of its Fig. 6d reading, so a check
         per_seed("T16b", "Control: p·keep equalised (keep ∝ 1/p) removes the preference: "
                  "J(90°)/J(0°) near 1, after learning (notes W8 control for paper Fig. 6d)",
                  seeds("equal_rate"), 0.5, 2.0, source=f"{NOTES} T16b: ratio in [0.5, 2]",
-                 note=note("equal_rate")),
+                 note=note("equal_rate"), kind="check"),
     ]
 
 
