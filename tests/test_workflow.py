@@ -74,12 +74,12 @@ def test_dry_run_lists_every_job_of_the_quick_config(repo):
     popcoding = {"lognormal": 2, "gaussian": 1, "mixture": 2, "neurons": 3 - 1, "samples": 2 - 1,
                  "activity": 2 - 1, "decoder": 2 - 1, "frequency": 2}
     assert jobs["train"] == 6 + 12 + 4 + 10 + sum(popcoding.values())
-    # feedback: 65 points, 55 that train (the others are another sweep's default), in 8 packs:
+    # feedback: 66 points, 56 that train (the others are another sweep's default), in 8 packs:
     # modulation seed 0 (17 points) and seed 1 (12), the sources sweep's two pairs (trained
-    # longer), three sources, spatial seed 0 (9) and seed 1 (5), dale (6), controls (3)
-    # invariances: 11 points, 10 that train (temperature's tau 0.3 is circle's), one pack per
-    # topology and seed: circle seed 41 (3 cells + 2 temperatures), circle seed 42, torus 41, 42
-    assert jobs["train_pack"] == 8 + 4 and jobs["publish_point"] == 55 + 10
+    # longer), three sources, spatial seed 0 (9) and seed 1 (5), dale (6), controls (4 windows)
+    # invariances: 17 points, all trained, one pack per topology and seed: circle seeds 41 and 42
+    # (3 cells each), 1 (orientation), 43 and 44 (orientation + 3 temperatures each), torus 41, 42
+    assert jobs["train_pack"] == 8 + 7 and jobs["publish_point"] == 56 + 17
     assert jobs["aggregate"] == 4 + len(popcoding) + 13 + 3
     assert jobs["figure_data"] == jobs["draw_figure"] == 6 + 14 + 16 + 7
     assert jobs["study_claims"] == 4 and jobs["all_claims"] == 1
@@ -128,7 +128,7 @@ def test_slurm_profile_dry_run(repo):
                 os.environ[key] = value
     jobs = planned_jobs(proc.stdout)
     assert jobs["train"] == 32 + 12  # psychophysics + popcoding
-    assert jobs["train_pack"] == 8 + 4  # feedback + invariances
+    assert jobs["train_pack"] == 8 + 7  # feedback + invariances
 
 
 def test_tiny_run_produces_every_figure_and_claims(finished):
