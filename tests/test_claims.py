@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from neurosweep.claims import (COLUMNS, Claim, apply_scale, bootstrap_interval, check,
-                               gather_claims, per_seed, read_claims, success_rate, summary,
-                               write_claims, write_rows)
+                               gather_claims, per_seed, per_seed_interval, read_claims,
+                               success_rate, summary, write_claims, write_rows)
 
 SRC = "derivation: test"
 
@@ -82,6 +82,19 @@ def test_interval_must_lie_inside_the_band():
     assert not seeds.passed and seeds.margin == pytest.approx(-0.1)
     unknown = Claim("F9b", "gain > 0", 0.1, 0.0, source=SRC, interval=(math.nan, math.nan))
     assert not unknown.passed and math.isnan(unknown.margin)
+
+
+def test_per_seed_interval_names_the_seed_whose_interval_comes_closest():
+    estimates = {0: (0.2, (0.1, 0.3)), 1: (0.1, (-0.02, 0.2)), 2: (0.3, (0.2, 0.4))}
+    fails = per_seed_interval("F9b", "gain > 0", estimates, 0.0, source=SRC)
+    assert not fails.passed and fails.worst == "seed 1" and fails.margin == pytest.approx(-0.02)
+    assert "seed (95% bootstrap interval): 0 0.2 [0.1, 0.3], 1 0.1 [-0.02, 0.2]" in fails.note
+    estimates[1] = (0.1, (0.01, 0.2))
+    holds = per_seed_interval("F9b", "gain > 0", estimates, 0.0, source=SRC)
+    assert holds.passed and holds.worst == "seed 1" and holds.interval == (0.01, 0.2)
+    unknown = per_seed_interval("F9b", "d", {0: (0.2, (math.nan, math.nan))}, 0.0, source=SRC)
+    assert not unknown.passed and math.isnan(unknown.measured)
+    assert not per_seed_interval("F9b", "d", {}, 0.0, source=SRC).passed
 
 
 def test_bootstrap_interval_resamples_units():

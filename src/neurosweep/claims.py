@@ -140,6 +140,28 @@ def per_seed(claim: str, description: str, values: Mapping, low: float = -math.i
                  kind=kind, seeds=seeds or None, unit=unit)
 
 
+def per_seed_interval(claim: str, description: str, estimates: Mapping, low: float = -math.inf,
+                      high: float = math.inf, *, source: str, note: str = "",
+                      unit: str = "seed") -> Claim:
+    """A claim with an uncertainty, judged on every seed: ``estimates`` maps each seed to
+    (effect, (lo, hi)), its effect size and interval (e.g. :func:`bootstrap_interval` over that
+    seed's contexts). The row shows the seed whose interval comes closest to (or furthest past)
+    the band, and lists every seed; a seed without an interval fails the claim."""
+    def margin(item):
+        effect, (lo, hi) = item[1]
+        value = min(lo - low, high - hi)
+        return -math.inf if math.isnan(value) or math.isnan(effect) else value
+    listed = ", ".join(f"{k} {_fmt(e)} [{_fmt(lo)}, {_fmt(hi)}]" for k, (e, (lo, hi)) in estimates.items())
+    text = f"per {unit} (95% bootstrap interval): {listed or 'none'}" + (f"; {note}" if note else "")
+    if not estimates:
+        return Claim(claim, description, math.nan, low, high, source=source, note=text)
+    label, (effect, interval) = min(estimates.items(), key=margin)
+    if any(math.isnan(v) for v in interval):  # no interval: no verdict
+        effect = math.nan
+    return Claim(claim, description, effect, low, high, source=source, interval=interval,
+                 worst=f"{unit} {label}", note=text)
+
+
 def success_rate(claim: str, description: str, successes: Mapping, at_least: float, *,
                  source: str, note: str = "", unit: str = "seed") -> Claim:
     """A claim the paper states as a rate: the fraction of seeds that succeed must be at least

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from neurosweep.aggregate import Run
-from neurosweep.claims import Claim, bootstrap_interval, per_seed
+from neurosweep.claims import Claim, bootstrap_interval, per_seed, per_seed_interval
 from neurosweep.io import read_json
 from neurosweep.statistics import spearman
 
@@ -96,26 +96,6 @@ def fmt(values) -> str:
 
 def join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
-
-
-def per_unit_interval(claim: str, description: str, estimates: Mapping, low: float = -INF,
-                      high: float = INF, *, source: str, note: str = "", unit: str = "seed") -> Claim:
-    """A sign claim judged on every seed: ``estimates`` maps a seed to (effect, (lo, hi)), its
-    effect size and bootstrap interval; the row shows the seed whose interval comes closest to
-    (or furthest past) the bound, and lists every seed."""
-    def margin(item):
-        effect, (lo, hi) = item[1]
-        m = min(lo - low, high - hi)
-        return -INF if math.isnan(m) or math.isnan(effect) else m
-    listed = ", ".join(f"{k} {v[0]:.3g} [{v[1][0]:.3g}, {v[1][1]:.3g}]" for k, v in estimates.items())
-    if not estimates:
-        return Claim(claim, description, math.nan, low, high, source=source,
-                     note=join(f"no {unit}s", note))
-    label, (effect, interval) = min(estimates.items(), key=margin)
-    if any(math.isnan(v) for v in interval):  # no interval (e.g. no per-unit values): no verdict
-        effect, note = math.nan, join(f"no interval for {unit} {label}", note)
-    return Claim(claim, description, effect, low, high, source=source, interval=interval,
-                 worst=f"{unit} {label}", note=join(f"per {unit} (95% bootstrap interval): {listed}", note))
 
 
 def mean_and_interval(units) -> tuple[float, tuple[float, float]]:
@@ -228,7 +208,7 @@ def tau_input(runs: Sequence[Run]) -> list[Claim]:
                  note=join("clarity per tau (xy): " + "; ".join(
                      f"seed {s}: " + fmt([single(select(runs, seed=s), tau=t, inputs='xy') for t in taus])
                      for s in sorted({seed_of(r) for r in runs})), slow_note)),
-        per_unit_interval("F6", "Fig. 2d,e: a modulator that sees only the output y does worse than one that "
+        per_seed_interval("F6", "Fig. 2d,e: a modulator that sees only the output y does worse than one that "
                           f"sees the input: min(clarity(x only), clarity(xy)) - clarity(y only) at tau = {fast:g}, "
                           "paired over the 20 test contexts", by_seed(runs, needs_x), 0.05, INF,
                           source="notes §1.1 B4: y-only SC < x-only and < xy at the same fast tau; derivation: by "
@@ -292,7 +272,7 @@ def generalise(runs: Sequence[Run]) -> list[Claim]:
                  note=join(f"normalised {fmt(metric(normal, 'clarity'))}, unnormalised "
                            f"{fmt(metric(normal, 'clarity_unnormalised'))}, new sources "
                            f"{fmt(metric(normal, 'clarity_new_sources'))}", drop_note)),
-        per_unit_interval("F9b", "Fig. 1-S6: trained on unnormalised contexts, it does better on them: gain "
+        per_seed_interval("F9b", "Fig. 1-S6: trained on unnormalised contexts, it does better on them: gain "
                           "in clarity on unnormalised contexts (mean over the 20 test contexts, paired)",
                           recovered, 0.0, INF,
                           source="paper Fig. 1-S6 ('unnorm ctx' recovers); sign claim: the bootstrap interval "
@@ -353,7 +333,7 @@ def controls(runs: Sequence[Run], sources_runs: str) -> list[Claim]:
                  source=f"paper Fig. 1-S1 (MLP SC ~ stimulus level); notes §1.1 B11 (MLP SC < 0.7); derivation: "
                  f"at most 0.05 above the inputs, the sampling error of a 20-context mean; {guard}",
                  note=join(f"MLP clarity per window: {per_window}", f10a_note)),
-        per_unit_interval("F10b", "Fig. 1-S1: a read-out fitted to one context fails on others, the more the "
+        per_seed_interval("F10b", "Fig. 1-S1: a read-out fitted to one context fails on others, the more the "
                           f"further: Pearson r(context distance, clarity) over the ordered pairs of {n_ctx} contexts",
                           linear, -1, 0.0,
                           source="paper Fig. 1-S1 (negative correlation); sign claim: the 95% bootstrap interval "
@@ -411,7 +391,7 @@ def width(runs: Sequence[Run]) -> list[Claim]:
                  by_seed(runs, lambda rs: min(gain(rs, width=w) for w in broad)), 0.1, INF,
                  source="notes §1.1 B5 quick: SC(x) < SC(sigma^2 = 0.2) (prototype 0.69-0.76 vs 0.56); derivation: "
                  "by at least 0.1"),
-        per_unit_interval("F12c", "Fig. 3e, 3-S1b: uniform feedback is worse than the mixed input in every seed: "
+        per_seed_interval("F12c", "Fig. 3e, 3-S1b: uniform feedback is worse than the mixed input in every seed: "
                           "clarity(uniform) - clarity(x), mean over the 20 test contexts",
                           worse, -INF, 0.0,
                           source="notes §1.1 B5 quick: SC(sigma^2 = inf) < SC(x) (prototype 0.28 < 0.56); sign claim: "
@@ -485,12 +465,12 @@ def population(runs: Sequence[Run]) -> list[Claim]:
                  ratio, 3, INF, unit="run",
                  source=f"notes §1.1 B8: > 3x (pretrained 42 +- 28 deg vs 2.8 +- 1.9 deg, ratio 15); {guard}",
                  note=join(angles, ratio_note)),
-        per_unit_interval("F17b", "Fig. 5d: the plane rotates more for contexts on opposite sides of the diagonal "
+        per_seed_interval("F17b", "Fig. 5d: the plane rotates more for contexts on opposite sides of the diagonal "
                           "a11 = a21 ('far') than on the same side ('close'): mean angle after un-freezing, far - close",
                           far, 0.0, INF, unit="run",
                           source="paper Fig. 5d ('ctx far' > 'ctx close'); sign claim: the bootstrap interval over "
                           f"the 40 freeze pairs must lie above 0; {guard}"),
-        per_unit_interval("F17c", "Fig. 5e: the further apart two contexts, the larger the rotation: Pearson "
+        per_seed_interval("F17c", "Fig. 5e: the further apart two contexts, the larger the rotation: Pearson "
                           "r(||A1 - A2||, angle after un-freezing) over the 40 freeze pairs",
                           trend, 0.0, 1.0, unit="run",
                           source="paper Fig. 5e (significant positive Pearson r); sign claim: the bootstrap interval "
@@ -553,12 +533,12 @@ def dale(runs: Sequence[Run]) -> list[Claim]:
                  note=join("; ".join(f"{label(r)}: R^2 z_L {r.metrics['decoding_z_low']:.3f}, z_H "
                                      f"{r.metrics['decoding_z']:.3f}, m {r.metrics['decoding_m']:.3f}" for r in runs),
                            decoding_note)),
-        per_unit_interval("F20", "Fig. 7b-d: the context is decodable from the modulators nonlinearly better than "
+        per_seed_interval("F20", "Fig. 7b-d: the context is decodable from the modulators nonlinearly better than "
                           f"linearly: R^2(quadratic decoder on m) - R^2(linear decoder on m), 5-fold cross-validated{variant}",
                           each_interval("m_quadratic", "m"), 0.0, INF, unit="run",
                           source="notes §1.1 B10: quadratic decoder on m > linear on m; sign claim: the bootstrap "
                           f"interval over the grid contexts must lie above 0; {guard}", note=context_note),
-        per_unit_interval("F21", "Fig. 7a: the context is linearly decodable from z_H better than from the modulators "
+        per_seed_interval("F21", "Fig. 7a: the context is linearly decodable from z_H better than from the modulators "
                           f"m: R^2(z_H) - R^2(m), linear, 5-fold cross-validated{variant}",
                           each_interval("z", "m"), 0.0, INF, unit="run",
                           source="notes §1.1 B10: R^2(z_H) > R^2(m); paper Fig. 7a (R^2(m) low); sign claim: the "
@@ -588,7 +568,7 @@ def dale_target(runs: Sequence[Run]) -> list[Claim]:
         for n in sorted({r.point['n_inh'] for r in runs})) + f", inputs {metric(select(runs, seed=s), 'clarity_input')[0]:.3f}"
         for s in sorted({seed_of(r) for r in runs}))
     return [
-        per_unit_interval("F23", f"Fig. 6-S1d,e: feed-forward inhibition is needed: clarity(both paths modulated, "
+        per_seed_interval("F23", f"Fig. 6-S1d,e: feed-forward inhibition is needed: clarity(both paths modulated, "
                           f"N_I = {default}) - clarity(both, no inhibition), mean over the 20 test contexts",
                           inhibition, 0.0, INF,
                           source="paper Fig. 6-S1 (without inhibition the modulation fluctuates fast and does not "
